@@ -1,0 +1,139 @@
+"""The `roseash` command: serve, migrate, worker, seed.
+
+Mistakes the user can fix (an unknown service, a malformed setting, an
+unreachable database, a busy port) end in one line on stderr and a non-zero
+exit; only bugs show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from migrations.runner import downgrade_async, upgrade_async
+from roseash.embedded import create_platform_app
+from roseash.server import UserError, bind, prepare_embedded, require_database, serve
+from roseash.services import EMBEDDED_PORT, PROCESSORS, SEEDS, SERVICES, load
+from shared.config import ConfigError, Settings, load_settings
+from shared.logs import configure_logging
+from shared.resources import Resources
+from shared.seeds import run_seeds
+from shared.worker import run_worker
+
+try:
+    import uvloop
+except ImportError:  # uvloop does not build everywhere; asyncio's loop works, only slower
+    uvloop = None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="roseash", description="Rose Ash platform")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve_cmd = commands.add_parser("serve", help="serve the whole platform, or one service")
+    serve_cmd.add_argument(
+        "service", nargs="?", help=f"one of: {', '.join(SERVICES)}; omit for everything in one process"
+    )
+    serve_cmd.add_argument("--host", help="interface to listen on (default HOST or 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, help="port (default PORT, else the service's own)")
+
+    migrate_cmd = commands.add_parser("migrate", help="upgrade the database schema")
+    migrate_cmd.add_argument("revision", nargs="?", default="head", help="target revision (default head)")
+    migrate_cmd.add_argument(
+        "--downgrade", action="store_true", help="go down to REVISION instead (e.g. base)"
+    )
+
+    commands.add_parser("worker", help="run the event processor until stopped")
+    commands.add_parser("seed", help="load demo data that has not been loaded yet")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level, settings.log_format)
+        command: Callable[[argparse.Namespace, Settings], Awaitable[None]] = COMMANDS[args.command]
+        _run(command(args, settings))
+    except (ConfigError, UserError) as exc:
+        print(f"roseash: {exc}", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, UserError) else 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _run(coroutine: Awaitable[None]) -> None:
+    factory = uvloop.new_event_loop if uvloop is not None else None
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(coroutine)  # type: ignore[arg-type]
+
+
+async def _serve(args: argparse.Namespace, settings: Settings) -> None:
+    if args.service is not None and args.service not in SERVICES:
+        raise UserError(f"unknown service {args.service!r}; choose one of: {', '.join(SERVICES)}", 2)
+    default_port = EMBEDDED_PORT if args.service is None else SERVICES[args.service].port
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port or default_port
+    sock = bind(host, port)  # first, so a busy port fails before anything else happens
+    resources = Resources.open(settings)
+    try:
+        await require_database(resources)
+        if args.service is None:
+            await prepare_embedded(resources)
+            app = create_platform_app(resources)
+        else:
+            app = SERVICES[args.service].create_app(resources)
+        await serve(app, sock, resources, with_worker=args.service is None)
+    finally:
+        sock.close()
+        await resources.close()
+
+
+async def _migrate(args: argparse.Namespace, settings: Settings) -> None:
+    resources = Resources.open(settings)
+    try:
+        await require_database(resources)
+    finally:
+        await resources.close()
+    if args.downgrade:
+        await downgrade_async(settings.database_url, args.revision)
+    else:
+        await upgrade_async(settings.database_url, args.revision)
+
+
+async def _worker(args: argparse.Namespace, settings: Settings) -> None:
+    resources = Resources.open(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await require_database(resources)
+        await run_worker(resources, [load(path) for path in PROCESSORS], stop)
+    finally:
+        await resources.close()
+
+
+async def _seed(args: argparse.Namespace, settings: Settings) -> None:
+    resources = Resources.open(settings)
+    try:
+        await require_database(resources)
+        ran = await run_seeds(resources.sessions, [load(path) for path in SEEDS])
+        print(f"loaded: {', '.join(ran)}" if ran else "demo data already loaded; nothing to do")
+    finally:
+        await resources.close()
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[None]]] = {
+    "serve": _serve,
+    "migrate": _migrate,
+    "worker": _worker,
+    "seed": _seed,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

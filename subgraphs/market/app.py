@@ -1,0 +1,11 @@
+"""The market subgraph as a Starlette app."""
+
+from starlette.applications import Starlette
+
+from shared.app import create_subgraph_app
+from shared.resources import Resources
+from subgraphs.market.schema import schema
+
+
+def create_app(resources: Resources) -> Starlette:
+    return create_subgraph_app("market", schema, resources)

@@ -1,0 +1,153 @@
+"""The `roseash` command as a user runs it: as a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Backend
+
+ROSEASH = str(Path(sys.executable).with_name("roseash"))
+
+
+def run(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    import subprocess
+
+    done = subprocess.run([ROSEASH, *args], env=env, capture_output=True, text=True, timeout=60)
+    return done.returncode, done.stdout, done.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def plain_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(VAR_DIR=str(tmp_path), LOG_FORMAT="text", **extra)
+    return env
+
+
+async def wait_healthy(url: str, process: asyncio.subprocess.Process, within: float = 20.0) -> httpx.Response:
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            if process.returncode is not None:
+                raise AssertionError(f"roseash exited with {process.returncode}")
+            try:
+                response = await client.get(url, timeout=1)
+                if response.status_code == 200:
+                    return response
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} did not answer 200 within {within}s")
+
+
+async def stop(process: asyncio.subprocess.Process) -> int:
+    process.send_signal(signal.SIGTERM)
+    return await asyncio.wait_for(process.wait(), timeout=15)
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    yield int(holder.getsockname()[1])
+    holder.close()
+
+
+def assert_one_line(stderr: str, fragment: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("roseash: ")
+    assert fragment in lines[0]
+    assert "Traceback" not in stderr
+
+
+def test_unknown_service_is_one_line(tmp_path: Path) -> None:
+    code, _, stderr = run("serve", "nosuch", env=plain_env(tmp_path))
+    assert code == 2
+    assert_one_line(stderr, "unknown service 'nosuch'; choose one of: router, federation")
+
+
+def test_port_in_use_is_one_line(tmp_path: Path, busy_port: int) -> None:
+    code, _, stderr = run("serve", "blog", "--port", str(busy_port), env=plain_env(tmp_path))
+    assert code == 1
+    assert_one_line(stderr, f"port {busy_port} on 127.0.0.1 is already in use")
+
+
+@pytest.mark.parametrize("command", [["migrate"], ["seed"], ["serve", "blog", "--port", "0"], ["worker"]])
+def test_unreachable_database_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    env = plain_env(tmp_path, DATABASE_URL="postgresql://nobody:pw@127.0.0.1:1/none")
+    code, _, stderr = run(*command, env=env)
+    assert code == 1
+    assert_one_line(
+        stderr, "cannot reach the database in DATABASE_URL (postgresql+asyncpg://nobody:***@127.0.0.1:1/none)"
+    )
+
+
+def test_malformed_setting_is_one_line(tmp_path: Path) -> None:
+    code, _, stderr = run("migrate", env=plain_env(tmp_path, DATABASE_URL="nonsense"))
+    assert code == 2
+    assert_one_line(stderr, "DATABASE_URL is not a database URL")
+
+
+def test_migrate_then_seed(backend: Backend) -> None:
+    env = backend.environ()
+    assert run("migrate", env=env)[0] == 0
+    assert run("migrate", "base", "--downgrade", env=env)[0] == 0
+    assert run("migrate", env=env)[0] == 0
+    code, stdout, _ = run("seed", env=env)
+    assert code == 0
+    assert "nothing to do" in stdout
+
+
+async def test_serve_one_service(backend: Backend) -> None:
+    assert run("migrate", env=backend.environ())[0] == 0
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        ROSEASH,
+        "serve",
+        "blog",
+        "--port",
+        str(port),
+        env=backend.environ(),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        health = await wait_healthy(f"http://127.0.0.1:{port}/health", process)
+        assert health.json() == {"status": "ok", "service": "blog"}
+        async with httpx.AsyncClient() as client:
+            ready = await client.get(f"http://127.0.0.1:{port}/ready")
+            sdl = await client.post(
+                f"http://127.0.0.1:{port}/graphql", json={"query": "{ _service { sdl } }"}
+            )
+        assert ready.status_code == 200
+        assert "type Query" in sdl.json()["data"]["_service"]["sdl"]
+    finally:
+        assert await stop(process) == 0
+
+
+async def test_worker_runs_until_stopped(backend: Backend) -> None:
+    assert run("migrate", env=backend.environ())[0] == 0
+    process = await asyncio.create_subprocess_exec(
+        ROSEASH, "worker", env=backend.environ(), stderr=asyncio.subprocess.PIPE
+    )
+    await asyncio.sleep(1.5)
+    assert process.returncode is None
+    assert await stop(process) == 0
+    assert process.stderr is not None
+    assert "worker stopped" in (await process.stderr.read()).decode()
