@@ -12,11 +12,15 @@ import asyncio
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 
 from migrations.runner import downgrade_async, upgrade_async
 from roseash.embedded import create_platform_app
 from roseash.server import UserError, bind, prepare_embedded, require_database, serve
 from roseash.services import EMBEDDED_PORT, PROCESSORS, SEEDS, SERVICES, load
+from router.gateway import Gateway, RequestError
+from router.plan import render
+from router.supergraph import SupergraphError
 from shared.config import ConfigError, Settings, load_settings
 from shared.logs import configure_logging
 from shared.resources import Resources
@@ -42,9 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate_cmd = commands.add_parser("migrate", help="upgrade the database schema")
     migrate_cmd.add_argument("revision", nargs="?", default="head", help="target revision (default head)")
-    migrate_cmd.add_argument(
-        "--downgrade", action="store_true", help="go down to REVISION instead (e.g. base)"
-    )
+    migrate_cmd.add_argument("--downgrade", action="store_true", help="go down to REVISION instead (e.g. base)")
+
+    plan_cmd = commands.add_parser("plan", help="print the query plan the router makes for an operation")
+    plan_cmd.add_argument("operation", help="a file holding the operation, or - for standard input")
+    plan_cmd.add_argument("--supergraph", help="supergraph SDL file (default SUPERGRAPH_PATH)")
+    plan_cmd.add_argument("--name", help="the operation to plan, when the document holds several")
 
     commands.add_parser("worker", help="run the event processor until stopped")
     commands.add_parser("seed", help="load demo data that has not been loaded yet")
@@ -105,6 +112,30 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> None:
         await upgrade_async(settings.database_url, args.revision)
 
 
+def _read_plan_inputs(args: argparse.Namespace, supergraph_path: Path) -> tuple[str, str]:
+    try:
+        sdl = supergraph_path.read_text()
+        operation = sys.stdin.read() if args.operation == "-" else Path(args.operation).read_text()
+    except OSError as exc:
+        raise UserError(f"cannot read {exc.filename}: {exc.strerror}") from None
+    return sdl, operation
+
+
+async def _plan(args: argparse.Namespace, settings: Settings) -> None:
+    supergraph_path = Path(args.supergraph) if args.supergraph else settings.supergraph_path
+    sdl, operation = await asyncio.to_thread(_read_plan_inputs, args, supergraph_path)
+    try:
+        gateway = Gateway.from_sdl(sdl)
+    except SupergraphError as exc:
+        raise UserError(f"{supergraph_path}: {exc}") from None
+    try:
+        print(render(gateway.prepare(operation, args.name).plan))
+    except RequestError as exc:
+        raise UserError("; ".join(error["message"] for error in exc.errors)) from None
+    finally:
+        await gateway.close()
+
+
 async def _worker(args: argparse.Namespace, settings: Settings) -> None:
     resources = Resources.open(settings)
     stop = asyncio.Event()
@@ -131,6 +162,7 @@ async def _seed(args: argparse.Namespace, settings: Settings) -> None:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[None]]] = {
     "serve": _serve,
     "migrate": _migrate,
+    "plan": _plan,
     "worker": _worker,
     "seed": _seed,
 }

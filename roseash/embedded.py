@@ -6,21 +6,19 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
 from roseash.services import SERVICES, subgraphs
+from router.app import graphql_route, load_gateway
 from shared.app import create_http_app
 from shared.resources import Resources
 
 
 def create_platform_app(resources: Resources) -> Starlette:
-    """Each subgraph under /subgraphs/<name>, the web site at the root, /health and /ready for all.
+    """The router at /graphql, each subgraph under /subgraphs/<name>, the web site at the root.
 
-    The router takes /graphql and the ActivityPub sidecar its well-known paths
-    when they are built (issues 3 and 7); until then they serve health only,
-    under /router and /activitypub.
+    The ActivityPub sidecar takes its well-known paths when it is built
+    (issue 7); until then it serves health only, under /activitypub.
     """
-    routes: list[BaseRoute] = [
-        Mount(f"/subgraphs/{service.name}", app=service.create_app(resources)) for service in subgraphs()
-    ]
-    routes.append(Mount("/router", app=SERVICES["router"].create_app(resources)))
+    routes: list[BaseRoute] = [graphql_route(load_gateway(resources))]
+    routes += [Mount(f"/subgraphs/{service.name}", app=service.create_app(resources)) for service in subgraphs()]
     routes.append(Mount("/activitypub", app=SERVICES["activitypub"].create_app(resources)))
     routes.append(Mount("/", app=SERVICES["web"].create_app(resources)))
     return create_http_app("platform", resources, routes)

@@ -59,9 +59,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise UserError(
-                f"port {port} on {host} is already in use; stop what holds it or pass --port"
-            ) from None
+            raise UserError(f"port {port} on {host} is already in use; stop what holds it or pass --port") from None
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(2048)
     sock.setblocking(False)
@@ -89,9 +87,7 @@ async def serve(app: ASGIApp, sock: socket.socket, resources: Resources, *, with
     server = Server(config)
     stop = asyncio.Event()
     worker = (
-        asyncio.create_task(run_worker(resources, [load(path) for path in PROCESSORS], stop))
-        if with_worker
-        else None
+        asyncio.create_task(run_worker(resources, [load(path) for path in PROCESSORS], stop)) if with_worker else None
     )
     host, port = sock.getsockname()[:2]
     logger.info("serving on http://%s:%d", host, port)

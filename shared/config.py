@@ -29,6 +29,8 @@ VARIABLES: dict[str, str] = {
     "DB_POOL_SIZE": "connections per process for PostgreSQL; default 10",
     "WORKER_POLL_SECONDS": "how often an idle worker looks for work; default 1.0",
     "SEED_DEMO_DATA": "load demo data once at start of the embedded default; default true",
+    "SUPERGRAPH_PATH": "the supergraph SDL the router serves; default schema/supergraph.graphql",
+    "SUBGRAPH_TIMEOUT_SECONDS": "how long the router waits for a subgraph; default 30",
 }
 
 
@@ -50,6 +52,8 @@ class Settings:
     db_pool_size: int
     worker_poll_seconds: float
     seed_demo_data: bool
+    supergraph_path: Path
+    subgraph_timeout: float
 
     @property
     def is_sqlite(self) -> bool:
@@ -78,6 +82,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         db_pool_size=_integer("DB_POOL_SIZE", get("DB_POOL_SIZE"), 10, 1, 500) or 10,
         worker_poll_seconds=_positive_float("WORKER_POLL_SECONDS", get("WORKER_POLL_SECONDS"), 1.0),
         seed_demo_data=_boolean("SEED_DEMO_DATA", get("SEED_DEMO_DATA"), True),
+        supergraph_path=Path(get("SUPERGRAPH_PATH") or "schema/supergraph.graphql").resolve(),
+        subgraph_timeout=_positive_float("SUBGRAPH_TIMEOUT_SECONDS", get("SUBGRAPH_TIMEOUT_SECONDS"), 30.0),
     )
 
 
@@ -100,9 +106,7 @@ def normalise_database_url(raw: str) -> str:
             # Each connection would see its own empty database.
             raise ConfigError("DATABASE_URL must name a SQLite file, not an in-memory database")
         return _render(url.set(drivername="sqlite+aiosqlite"))
-    raise ConfigError(
-        f"DATABASE_URL uses an unsupported database {backend!r}; use postgresql:// or sqlite:///"
-    )
+    raise ConfigError(f"DATABASE_URL uses an unsupported database {backend!r}; use postgresql:// or sqlite:///")
 
 
 def _render(url: URL) -> str:

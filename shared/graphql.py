@@ -66,15 +66,11 @@ class ErrorPolicy(SchemaExtension):
         if "code" not in extensions:
             # graphql-core's own errors: variable coercion before execution,
             # null where the schema promised a value during it.
-            extensions["code"] = (
-                ErrorCode.BAD_USER_INPUT if error.path is None else ErrorCode.INTERNAL_SERVER_ERROR
-            )
+            extensions["code"] = ErrorCode.BAD_USER_INPUT if error.path is None else ErrorCode.INTERNAL_SERVER_ERROR
         return _rebuild(error, error.message, extensions, request_id)
 
 
-def _rebuild(
-    error: GraphQLError, message: str, extensions: dict[str, Any], request_id: str | None
-) -> GraphQLError:
+def _rebuild(error: GraphQLError, message: str, extensions: dict[str, Any], request_id: str | None) -> GraphQLError:
     if request_id:
         extensions["requestId"] = request_id
     return GraphQLError(

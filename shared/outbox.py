@@ -144,7 +144,5 @@ async def retry(
         values.update(status=ActivityStatus.PENDING, available_at=at)
     async with sessions() as session, session.begin():
         await session.execute(
-            update(ApActivity)
-            .where(ApActivity.id == activity_id, ApActivity.claimed_by == worker)
-            .values(**values)
+            update(ApActivity).where(ApActivity.id == activity_id, ApActivity.claimed_by == worker).values(**values)
         )

@@ -27,9 +27,7 @@ class ContractRegistry:
             raise TypeError(f"{type(implementation).__qualname__} does not implement {contract.__qualname__}")
         current = self._implementations.get(contract)
         if current is not None and current is not implementation:
-            raise ValueError(
-                f"{contract.__qualname__} already has an implementation: {type(current).__qualname__}"
-            )
+            raise ValueError(f"{contract.__qualname__} already has an implementation: {type(current).__qualname__}")
         self._implementations[contract] = implementation
 
     def get(self, contract: type[T]) -> T:
@@ -37,8 +35,7 @@ class ContractRegistry:
             return cast(T, self._implementations[contract])
         except KeyError:
             raise ContractMissing(
-                f"no implementation registered for {contract.__qualname__}; "
-                "is the domain that owns it installed?"
+                f"no implementation registered for {contract.__qualname__}; is the domain that owns it installed?"
             ) from None
 
     def unregister(self, contract: type[Any]) -> None:

@@ -132,9 +132,7 @@ async def test_serve_one_service(backend: Backend) -> None:
         assert health.json() == {"status": "ok", "service": "blog"}
         async with httpx.AsyncClient() as client:
             ready = await client.get(f"http://127.0.0.1:{port}/ready")
-            sdl = await client.post(
-                f"http://127.0.0.1:{port}/graphql", json={"query": "{ _service { sdl } }"}
-            )
+            sdl = await client.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ _service { sdl } }"})
         assert ready.status_code == 200
         assert "type Query" in sdl.json()["data"]["_service"]["sdl"]
     finally:

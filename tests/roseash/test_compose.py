@@ -69,9 +69,7 @@ def test_environment_is_settings_the_config_knows_and_accepts(name: str) -> None
 def test_database_credentials_match_postgres() -> None:
     pg = SERVICES_IN_FILE["postgres"]["environment"]
     url = OURS["migrate"]["environment"]["DATABASE_URL"]
-    assert url == (
-        f"postgresql://{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}@postgres:5432/{pg['POSTGRES_DB']}"
-    )
+    assert url == (f"postgresql://{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}@postgres:5432/{pg['POSTGRES_DB']}")
 
 
 def conditions(name: str) -> dict[str, str]:

@@ -147,9 +147,7 @@ async def test_unexpected_exception_is_masked_with_a_request_id(client: httpx.As
 
 
 async def test_request_id_is_taken_from_the_caller_when_plain(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        "/graphql", json={"query": "{ requestId }"}, headers={"X-Request-ID": "router-abc123"}
-    )
+    response = await client.post("/graphql", json={"query": "{ requestId }"}, headers={"X-Request-ID": "router-abc123"})
     assert response.headers["x-request-id"] == "router-abc123"
     assert response.json()["data"]["requestId"] == "router-abc123"
     forged = await client.post(

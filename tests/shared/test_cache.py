@@ -16,9 +16,7 @@ from tests.conftest import HAS_SERVERS, SERVER_REDIS_URL
 )
 async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
     instance: Cache = (
-        MemoryCache()
-        if request.param == "memory"
-        else RedisCache(SERVER_REDIS_URL, prefix=f"test:{uuid.uuid4().hex}:")
+        MemoryCache() if request.param == "memory" else RedisCache(SERVER_REDIS_URL, prefix=f"test:{uuid.uuid4().hex}:")
     )
     yield instance
     await instance.close()

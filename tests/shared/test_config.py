@@ -66,6 +66,7 @@ def test_password_never_appears_in_config_errors() -> None:
         ("DB_POOL_SIZE", "0"),
         ("WORKER_POLL_SECONDS", "-1"),
         ("SEED_DEMO_DATA", "maybe"),
+        ("SUBGRAPH_TIMEOUT_SECONDS", "soon"),
     ],
 )
 def test_each_malformed_setting_is_named(name: str, value: str) -> None:

@@ -1,0 +1,236 @@
+"""Run a query plan: send the fetches, and merge their answers into one tree by path.
+
+Execution only moves JSON. Root fetches merge at the top; entity fetches
+gather the objects at their path, send one deduplicated representation per
+distinct object, and merge each answer back into every object it came from.
+Subgraph errors are re-pathed onto the client's response paths.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from router.fetcher import Fetcher, SubgraphError
+from router.plan import Fetch, QueryPlan
+from router.selection import FieldItem, FragmentItem, Selection
+
+ResponsePath = list[str | int]
+
+
+class Execution:
+    """One request's run of a plan."""
+
+    def __init__(
+        self,
+        plan: QueryPlan,
+        fetcher: Fetcher,
+        urls: Mapping[str, str],
+        variables: Mapping[str, Any],
+        headers: Mapping[str, str],
+    ) -> None:
+        self.plan = plan
+        self.fetcher = fetcher
+        self.urls = urls
+        self.variables = variables
+        self.headers = headers
+        self.data: dict[str, Any] = {}
+        self.errors: list[dict[str, Any]] = []
+
+    async def run(self) -> None:
+        for stage in self.plan.stages:
+            await self._run_stage(stage)
+
+    async def _run_stage(self, stage: list[Fetch]) -> None:
+        tasks: dict[int, asyncio.Task[None]] = {}
+        by_id = {fetch.id: fetch for fetch in stage}
+
+        async def run_after(fetch: Fetch) -> None:
+            dependencies = [tasks[d] for d in fetch.depends_on if d in tasks]
+            if dependencies:
+                await asyncio.gather(*dependencies)
+            await self._run_fetch(fetch)
+
+        # Dependencies are created first: a fetch only depends on fetches with smaller ids.
+        for fetch_id in sorted(by_id):
+            tasks[fetch_id] = asyncio.ensure_future(run_after(by_id[fetch_id]))
+        await asyncio.gather(*tasks.values())
+
+    async def _run_fetch(self, fetch: Fetch) -> None:
+        variables = {name: self.variables[name] for name in fetch.variable_names if name in self.variables}
+        if not fetch.entity:
+            response = await self._send(fetch, variables, None)
+            if response is None:
+                return
+            data = response.get("data")
+            if isinstance(data, dict):
+                merge(self.data, data)
+            for error in response.get("errors") or ():
+                self.errors.append(_subgraph_error(error, fetch, error.get("path")))
+            return
+        origins: list[list[tuple[dict[str, Any], ResponsePath]]] = []
+        representations: list[dict[str, Any]] = []
+        index: dict[bytes, int] = {}
+        for obj, path in self._objects(fetch):
+            representation = _representation(obj, fetch)
+            if representation is None:
+                continue
+            signature = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+            position = index.get(signature)
+            if position is None:
+                position = index[signature] = len(representations)
+                representations.append(representation)
+                origins.append([])
+            origins[position].append((obj, path))
+        if not representations:
+            return
+        variables["representations"] = representations
+        response = await self._send(fetch, variables, None)
+        if response is None:
+            return
+        data = response.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        if isinstance(entities, list):
+            for position, entity in enumerate(entities[: len(origins)]):
+                if isinstance(entity, dict):
+                    for obj, _ in origins[position]:
+                        merge(obj, entity)
+        for error in response.get("errors") or ():
+            path = error.get("path")
+            if (
+                isinstance(path, list)
+                and len(path) >= 2
+                and path[0] == "_entities"
+                and isinstance(path[1], int)
+                and path[1] < len(origins)
+            ):
+                for _, origin in origins[path[1]]:
+                    self.errors.append(_subgraph_error(error, fetch, [*origin, *path[2:]]))
+            else:
+                self.errors.append(_subgraph_error(error, fetch, None))
+
+    async def _send(self, fetch: Fetch, variables: dict[str, Any], _: None) -> dict[str, Any] | None:
+        body: dict[str, Any] = {"query": fetch.document}
+        if variables:
+            body["variables"] = variables
+        try:
+            return await self.fetcher.post(self.urls[fetch.graph], body, self.headers)
+        except SubgraphError as exc:
+            self.errors.append(
+                {
+                    "message": f"subgraph {fetch.service}: {exc}",
+                    "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "service": fetch.service},
+                }
+            )
+            return None
+
+    def _objects(self, fetch: Fetch) -> list[tuple[dict[str, Any], ResponsePath]]:
+        current: list[tuple[dict[str, Any], ResponsePath]] = [(self.data, [])]
+        for key, types in fetch.path:
+            following: list[tuple[dict[str, Any], ResponsePath]] = []
+            for obj, path in current:
+                _flatten(obj.get(key), [*path, key], types, following)
+            current = following
+        type_filter = fetch.type_filter
+        if type_filter is None:
+            return current
+        return [(obj, path) for obj, path in current if obj.get("__typename") in type_filter]
+
+
+def _flatten(
+    value: Any,
+    path: ResponsePath,
+    types: frozenset[str] | None,
+    into: list[tuple[dict[str, Any], ResponsePath]],
+) -> None:
+    if isinstance(value, dict):
+        if types is None or value.get("__typename") in types:
+            into.append((value, path))
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            _flatten(item, [*path, position], types, into)
+
+
+def _representation(obj: dict[str, Any], fetch: Fetch) -> dict[str, Any] | None:
+    fields = _extract(obj, fetch.representation)
+    if fields is None:
+        return None
+    fields["__typename"] = fetch.target_type
+    return fields
+
+
+def _extract(obj: dict[str, Any], selection: Selection) -> dict[str, Any] | None:
+    """The values `selection` names, taken from `obj`; None when a key field is missing."""
+    out: dict[str, Any] = {}
+    for item in selection.items.values():
+        if isinstance(item, FragmentItem):
+            if item.type_condition is None or obj.get("__typename") == item.type_condition:
+                nested = _extract(obj, item.selection)
+                if nested is None:
+                    return None
+                out.update(nested)
+            continue
+        assert isinstance(item, FieldItem)
+        if item.name == "__typename":
+            continue
+        if item.name not in obj:
+            return None
+        value = obj[item.name]
+        if item.selection is not None and value is not None:
+            value = _extract_value(value, item.selection)
+            if value is _MISSING:
+                return None
+        out[item.name] = value
+    return out
+
+
+_MISSING = object()
+
+
+def _extract_value(value: Any, selection: Selection) -> Any:
+    if isinstance(value, list):
+        items = [_extract_value(v, selection) if v is not None else None for v in value]
+        return _MISSING if any(i is _MISSING for i in items) else items
+    if isinstance(value, dict):
+        nested = _extract(value, selection)
+        if nested is None:
+            return _MISSING
+        if "__typename" in value and any(
+            isinstance(i, FragmentItem) or (isinstance(i, FieldItem) and i.name == "__typename")
+            for i in selection.items.values()
+        ):
+            nested = {"__typename": value["__typename"], **nested}
+        return nested
+    return value
+
+
+def merge(target: dict[str, Any], source: dict[str, Any]) -> None:
+    for key, value in source.items():
+        existing = target.get(key, _MISSING)
+        if existing is _MISSING or existing is None:
+            target[key] = value
+        elif isinstance(existing, dict) and isinstance(value, dict):
+            merge(existing, value)
+        elif isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
+            for position, (old, new) in enumerate(zip(existing, value, strict=True)):
+                if isinstance(old, dict) and isinstance(new, dict):
+                    merge(old, new)
+                else:
+                    existing[position] = new
+        elif key != "__typename":
+            target[key] = value
+
+
+def _subgraph_error(error: Any, fetch: Fetch, path: Any) -> dict[str, Any]:
+    if not isinstance(error, dict):
+        return {"message": str(error), "extensions": {"service": fetch.service}}
+    out: dict[str, Any] = {"message": str(error.get("message", "subgraph error"))}
+    if path:
+        out["path"] = path
+    extensions = dict(error.get("extensions") or {})
+    extensions.setdefault("service", fetch.service)
+    out["extensions"] = extensions
+    return out

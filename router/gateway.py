@@ -1,0 +1,175 @@
+"""The router as a library: a supergraph in, GraphQL responses out.
+
+Everything that depends only on the operation's text (parsing, validation
+against the API schema, planning, the subgraph request texts) is done once and
+cached by text and operation name; a request then only coerces its variables,
+runs the plan and shapes the answer.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    execute,
+    get_operation_ast,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from router.executor import Execution
+from router.fetcher import Fetcher
+from router.limits import LimitExceeded, Limits, check_shape, check_size
+from router.plan import QueryPlan
+from router.planner import PlanError, Planner
+from router.response import Shaper
+from router.supergraph import Supergraph, load_supergraph
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A response body, and whether it is a request error (no execution happened)."""
+
+    body: dict[str, Any]
+    request_error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+    plan: QueryPlan
+
+
+class RequestError(Exception):
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors[0]["message"] if errors else "request error")
+        self.errors = errors
+
+
+def _graphql_error(error: GraphQLError, code: str) -> dict[str, Any]:
+    formatted = dict(error.formatted)
+    formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+    return formatted
+
+
+class Gateway:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        *,
+        subgraph_urls: Mapping[str, str] | None = None,
+        fetcher: Fetcher | None = None,
+        cache_size: int = 1000,
+        limits: Limits | None = None,
+    ) -> None:
+        self.supergraph = supergraph
+        self.planner = Planner(supergraph)
+        overrides = dict(subgraph_urls or {})
+        self.urls = {enum: overrides.get(graph.name, graph.url) for enum, graph in supergraph.graphs.items()}
+        self.fetcher = fetcher or Fetcher()
+        self._cache: OrderedDict[tuple[str, str | None], Prepared | RequestError] = OrderedDict()
+        self._cache_size = cache_size
+        self.limits = limits or Limits()
+
+    @classmethod
+    def from_sdl(cls, sdl: str, **options: Any) -> Gateway:
+        return cls(load_supergraph(sdl), **options)
+
+    async def close(self) -> None:
+        await self.fetcher.close()
+
+    def prepare(self, query: str, operation_name: str | None = None) -> Prepared:
+        """Parse, validate and plan, once per (text, operation name); raises RequestError."""
+        try:
+            check_size(query, self.limits)
+        except LimitExceeded as exc:
+            # Not cached: an oversized text must not occupy the cache either.
+            raise RequestError([{"message": exc.message, "extensions": {"code": exc.code}}]) from None
+        key = (query, operation_name)
+        cached = self._cache.get(key)
+        if cached is None:
+            try:
+                cached = self._prepare(query, operation_name)
+            except RequestError as exc:
+                cached = exc
+            self._cache[key] = cached
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        if isinstance(cached, RequestError):
+            raise cached
+        return cached
+
+    def _prepare(self, query: str, operation_name: str | None) -> Prepared:
+        try:
+            document = parse(query, max_tokens=self.limits.max_tokens, allow_empty_selection_sets=False)
+        except GraphQLError as exc:
+            code = "MAX_TOKENS_EXCEEDED" if "tokens" in exc.message else "GRAPHQL_PARSE_FAILED"
+            raise RequestError([_graphql_error(exc, code)]) from None
+        errors = validate(self.supergraph.api_schema, document)
+        if errors:
+            raise RequestError([_graphql_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors])
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            message = (
+                f'Unknown operation named "{operation_name}".'
+                if operation_name
+                else "Must provide operation name if query contains multiple operations."
+            )
+            raise RequestError([{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}])
+        try:
+            check_shape(document, operation, self.limits)
+        except LimitExceeded as exc:
+            raise RequestError([{"message": exc.message, "extensions": {"code": exc.code}}]) from None
+        try:
+            plan = self.planner.plan(document, operation)
+        except PlanError as exc:
+            raise RequestError(
+                [{"message": f"cannot plan this operation: {exc}", "extensions": {"code": "QUERY_PLANNING_FAILED"}}]
+            ) from None
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        return Prepared(document, operation, fragments, plan)
+
+    async def execute(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        operation_name: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Result:
+        try:
+            prepared = self.prepare(query, operation_name)
+        except RequestError as exc:
+            return Result({"errors": exc.errors}, request_error=True)
+        coerced = get_variable_values(
+            self.supergraph.api_schema, prepared.operation.variable_definitions or (), dict(variables or {})
+        )
+        if isinstance(coerced, list):
+            return Result({"errors": [_graphql_error(e, "BAD_USER_INPUT") for e in coerced]}, request_error=True)
+        values = coerced.coerced
+        execution = Execution(prepared.plan, self.fetcher, self.urls, values, headers or {})
+        await execution.run()
+        if prepared.plan.introspection is not None:
+            introspected = execute(
+                self.supergraph.api_schema, prepared.plan.introspection, variable_values=dict(variables or {})
+            )
+            if isinstance(introspected.data, dict):
+                execution.data.update(introspected.data)
+        shaper = Shaper(self.supergraph.api_schema, prepared.fragments, values, execution.errors)
+        data = shaper.shape(prepared.operation, execution.data)
+        body: dict[str, Any] = {}
+        if execution.errors:
+            body["errors"] = execution.errors
+        body["data"] = data
+        return Result(body)
