@@ -26,8 +26,11 @@ def load_gateway(resources: Resources) -> Gateway | None:
     if not path.exists():
         logger.warning("no supergraph at %s: /graphql is unavailable until one is composed", path)
         return None
+    settings = resources.settings
     gateway = Gateway(load_supergraph(path.read_text()))
-    gateway.fetcher.default_timeout = resources.settings.subgraph_timeout
+    gateway.fetcher.default_timeout = settings.subgraph_timeout
+    for name, seconds in settings.subgraph_timeouts.items():
+        gateway.set_subgraph_timeout(name, seconds)
     return gateway
 
 

@@ -98,6 +98,8 @@ class Execution:
                 if isinstance(entity, dict):
                     for obj, _ in origins[position]:
                         merge(obj, entity)
+                        if fetch.refines_typename and "__typename" in entity:
+                            obj["__typename"] = entity["__typename"]
         for error in response.get("errors") or ():
             path = error.get("path")
             if (

@@ -15,6 +15,7 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
@@ -48,6 +49,8 @@ class Prepared:
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
     plan: QueryPlan
+    # Field collection per (selection sets, type), reusable while no @skip/@include varies it.
+    field_cache: dict[tuple[tuple[int, ...], str], list[tuple[str, list[FieldNode]]]] | None
 
 
 class RequestError(Exception):
@@ -84,6 +87,11 @@ class Gateway:
     @classmethod
     def from_sdl(cls, sdl: str, **options: Any) -> Gateway:
         return cls(load_supergraph(sdl), **options)
+
+    def set_subgraph_timeout(self, name: str, seconds: float) -> None:
+        """How long to wait for the subgraph called `name` (as the supergraph names it)."""
+        graph = self.supergraph.graph_by_name(name)
+        self.fetcher.set_timeout(self.urls[graph.enum_value], seconds)
 
     async def close(self) -> None:
         await self.fetcher.close()
@@ -139,7 +147,8 @@ class Gateway:
                 [{"message": f"cannot plan this operation: {exc}", "extensions": {"code": "QUERY_PLANNING_FAILED"}}]
             ) from None
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        return Prepared(document, operation, fragments, plan)
+        conditional = any(name in query for name in ("@skip", "@include"))
+        return Prepared(document, operation, fragments, plan, None if conditional else {})
 
     async def execute(
         self,
@@ -166,7 +175,7 @@ class Gateway:
             )
             if isinstance(introspected.data, dict):
                 execution.data.update(introspected.data)
-        shaper = Shaper(self.supergraph.api_schema, prepared.fragments, values, execution.errors)
+        shaper = Shaper(self.supergraph.api_schema, prepared.fragments, values, execution.errors, prepared.field_cache)
         data = shaper.shape(prepared.operation, execution.data)
         body: dict[str, Any] = {}
         if execution.errors:

@@ -67,7 +67,7 @@ class Ownership:
         graphs: list[str] = []
         for join in joins:
             if join.graph is None:
-                return self.type_graphs(type_name)
+                continue  # on an implementation: the field comes from an @interfaceObject, not from this type
             if join.external or join.used_overridden:
                 continue
             if join.override is not None and not override_active(join.override_label):
@@ -102,6 +102,14 @@ class Ownership:
         if meta is None:
             return []
         return [j.key for j in meta.joins if j.graph == graph and j.key is not None and j.resolvable]
+
+    def interface_owner(self, interface: str) -> str | None:
+        """A graph that knows `interface` as a real interface with a key: it can tell each object's type."""
+        meta = self.types.get(interface)
+        for join in meta.joins if meta is not None else ():
+            if not join.is_interface_object and join.key is not None and join.resolvable:
+                return join.graph
+        return None
 
     def all_keys(self, type_name: str, graph: str) -> list[FieldSet]:
         meta = self.types.get(type_name)

@@ -28,6 +28,8 @@ class Fetch:
     depends_on: set[int] = field(default_factory=set)
     variables: set[str] = field(default_factory=set)
     operation_type: str = "query"
+    # Resolves @interfaceObject objects to their real type: the answer's __typename replaces the interface's.
+    refines_typename: bool = False
     # Filled in when the plan is finished: the request text and the variables it sends.
     document: str = ""
     variable_names: tuple[str, ...] = ()

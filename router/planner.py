@@ -66,7 +66,11 @@ class Planner:
 
     def plan(self, document: DocumentNode, operation: OperationDefinitionNode) -> QueryPlan:
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        variable_types = {v.variable.name.value: print_ast(v.type) for v in operation.variable_definitions or ()}
+        # Defaults are kept: a nullable variable with a default may stand where a non-null value is expected.
+        variable_types = {
+            v.variable.name.value: print_ast(v.type) + (f"={print_ast(v.default_value)}" if v.default_value else "")
+            for v in operation.variable_definitions or ()
+        }
         op = _Operation(fragments, variable_types)
         operation_type = operation.operation.value
         if operation_type == "subscription":
@@ -228,11 +232,10 @@ class Planner:
         provided: SelectionSetNode | None,
     ) -> None:
         anchor.add_typename()
+        if self.ownership.is_interface_object(abstract, fetch.graph):
+            self._plan_interface_object(op, fetch, abstract, selection_set, position, anchor, path, provided)
+            return
         runtime_types = self.ownership.possible_types_in_graph(abstract, fetch.graph)
-        if not runtime_types and self.ownership.is_interface_object(abstract, fetch.graph):
-            raise PlanError(
-                f"selections on @interfaceObject {abstract} from subgraph {fetch.service} are not supported yet"
-            )
         for object_type in runtime_types:
             narrowed = (*path[:-1], (path[-1][0], frozenset({object_type}))) if path else path
             self._plan_selections(
@@ -245,6 +248,51 @@ class Planner:
                 narrowed,
                 provided,
             )
+
+    def _plan_interface_object(
+        self,
+        op: _Operation,
+        fetch: Fetch,
+        interface: str,
+        selection_set: SelectionSetNode,
+        position: Selection,
+        anchor: Selection,
+        path: tuple[PathStep, ...],
+        provided: SelectionSetNode | None,
+    ) -> None:
+        """Objects this subgraph sees only as an @interfaceObject: it does not know their real types.
+
+        Interface fields it resolves stay here. Anything that needs the real
+        type (`__typename`, type conditions, fields from elsewhere) goes through
+        an entity fetch to the interface's owner, which answers with the real
+        `__typename`; planning continues there, per object type.
+        """
+        here: list[FieldNode] = []
+        rest: list[Node] = []
+        for selection in selection_set.selections:
+            if (
+                isinstance(selection, FieldNode)
+                and selection.name.value != "__typename"
+                and self._resolvable_here(fetch, interface, selection.name.value, path, provided)
+            ):
+                here.append(selection)
+            else:
+                rest.append(selection)
+        for field_node in here:
+            self._plan_field(op, fetch, interface, field_node, position, anchor, path, provided)
+        if not rest:
+            return
+        owner = self.ownership.interface_owner(interface)
+        if owner is None:
+            raise PlanError(f"no subgraph owns interface {interface} with a @key, so its objects' types are unknown")
+        refine = self._entity_fetch(op, fetch, interface, path, owner, anchor)
+        refine.refines_typename = True
+        refine.selection.add_typename()
+        remaining = SelectionSetNode(selections=tuple(rest))
+        for object_type in self.ownership.possible_types_in_graph(interface, owner):
+            narrowed = (*path[:-1], (path[-1][0], frozenset({object_type}))) if path else path
+            inner = refine.selection.add_fragment(object_type)
+            self._plan_selections(op, refine, object_type, remaining, inner, inner, narrowed, None)
 
     def _plan_field(
         self,

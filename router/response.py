@@ -40,13 +40,15 @@ class Shaper:
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
         errors: list[dict[str, Any]],
+        field_cache: dict[tuple[tuple[int, ...], str], list[tuple[str, list[FieldNode]]]] | None = None,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
         self.errors = errors
         self._error_paths = [tuple(e["path"]) for e in errors if e.get("path")]
-        self._field_cache: dict[tuple[int, str], list[tuple[str, list[FieldNode]]]] = {}
+        # Shared across requests of one operation when no @skip/@include can change the fields collected.
+        self._field_cache = field_cache
 
     def shape(self, operation: OperationDefinitionNode, data: dict[str, Any]) -> dict[str, Any] | None:
         root = self.schema.get_root_type(operation.operation)
@@ -55,6 +57,18 @@ class Shaper:
         return None if result is _NULLED else result
 
     def _collect(
+        self, object_type: GraphQLObjectType, selection_sets: list[SelectionSetNode]
+    ) -> list[tuple[str, list[FieldNode]]]:
+        cache = self._field_cache
+        if cache is not None:
+            key = (tuple(map(id, selection_sets)), object_type.name)
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = self._collect_fields(object_type, selection_sets)
+            return found
+        return self._collect_fields(object_type, selection_sets)
+
+    def _collect_fields(
         self, object_type: GraphQLObjectType, selection_sets: list[SelectionSetNode]
     ) -> list[tuple[str, list[FieldNode]]]:
         grouped: dict[str, list[FieldNode]] = {}
@@ -168,6 +182,9 @@ class Shaper:
         if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
             typename = value.get("__typename") if isinstance(value, dict) else None
             runtime = self.schema.get_type(typename) if isinstance(typename, str) else None
+            if runtime is type_ and isinstance(type_, GraphQLInterfaceType):
+                # From an @interfaceObject, with only interface fields asked: no real type was needed.
+                return self._object_or_null(type_, value, sub, path)  # type: ignore[arg-type]
             if not isinstance(runtime, GraphQLObjectType) or not self.schema.is_sub_type(type_, runtime):
                 self._error(path, f"could not determine the type of {parent_name}.{field_name}")
                 return None

@@ -31,6 +31,7 @@ VARIABLES: dict[str, str] = {
     "SEED_DEMO_DATA": "load demo data once at start of the embedded default; default true",
     "SUPERGRAPH_PATH": "the supergraph SDL the router serves; default schema/supergraph.graphql",
     "SUBGRAPH_TIMEOUT_SECONDS": "how long the router waits for a subgraph; default 30",
+    "SUBGRAPH_TIMEOUTS": "per-subgraph overrides, as name=seconds pairs: reviews=2,products=5",
 }
 
 
@@ -54,6 +55,7 @@ class Settings:
     seed_demo_data: bool
     supergraph_path: Path
     subgraph_timeout: float
+    subgraph_timeouts: dict[str, float]
 
     @property
     def is_sqlite(self) -> bool:
@@ -84,6 +86,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         seed_demo_data=_boolean("SEED_DEMO_DATA", get("SEED_DEMO_DATA"), True),
         supergraph_path=Path(get("SUPERGRAPH_PATH") or "schema/supergraph.graphql").resolve(),
         subgraph_timeout=_positive_float("SUBGRAPH_TIMEOUT_SECONDS", get("SUBGRAPH_TIMEOUT_SECONDS"), 30.0),
+        subgraph_timeouts=_timeouts(get("SUBGRAPH_TIMEOUTS")),
     )
 
 
@@ -161,6 +164,18 @@ def _positive_float(name: str, raw: str | None, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
     return value
+
+
+def _timeouts(raw: str | None) -> dict[str, float]:
+    timeouts: dict[str, float] = {}
+    for pair in (raw or "").split(","):
+        if not pair.strip():
+            continue
+        name, sep, seconds = pair.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"SUBGRAPH_TIMEOUTS must be name=seconds pairs separated by commas, got {pair!r}")
+        timeouts[name.strip()] = _positive_float("SUBGRAPH_TIMEOUTS", seconds.strip(), 0.0)
+    return timeouts
 
 
 def _boolean(name: str, raw: str | None, default: bool) -> bool:

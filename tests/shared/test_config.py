@@ -47,6 +47,11 @@ def test_malformed_database_url_is_refused_naming_the_variable(given: str, fragm
     assert fragment in str(caught.value)
 
 
+def test_per_subgraph_timeouts() -> None:
+    settings = load_settings({"SUBGRAPH_TIMEOUTS": "reviews=2, products=0.5"})
+    assert settings.subgraph_timeouts == {"reviews": 2.0, "products": 0.5}
+
+
 def test_password_never_appears_in_config_errors() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings({"DATABASE_URL": "postgresql://u:hunter2@db"})
@@ -67,6 +72,8 @@ def test_password_never_appears_in_config_errors() -> None:
         ("WORKER_POLL_SECONDS", "-1"),
         ("SEED_DEMO_DATA", "maybe"),
         ("SUBGRAPH_TIMEOUT_SECONDS", "soon"),
+        ("SUBGRAPH_TIMEOUTS", "reviews:2"),
+        ("SUBGRAPH_TIMEOUTS", "reviews=0"),
     ],
 )
 def test_each_malformed_setting_is_named(name: str, value: str) -> None:
