@@ -1,12 +1,14 @@
 # make run  - set up and serve the whole platform on http://127.0.0.1:8000 (SQLite, memory cache)
 # make test - set up and run the whole test suite (plus PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set)
+# make bench - benchmark the router against Hive Gateway, Apollo Gateway and Grafbase; writes bench/RESULTS.md
+# make oracle - rerecord the router corpus's expected answers with Apollo Gateway and Hive Gateway (npm)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean oracle
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +22,12 @@ run: $(INSTALLED)
 test: $(INSTALLED) lint
 	$(BIN)/pytest
 
+# The fixtures under tests/router/fixtures come only from here, never from hand edits.
+ORACLE := tests/router/oracle
+oracle: $(INSTALLED)
+	cd $(ORACLE) && npm ci --no-audit --no-fund
+	$(BIN)/python -m tests.router.record_oracle
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -27,6 +35,18 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+BENCH_NODE := bench/router/node_modules/.npm-ci-done
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(BENCH_NODE): bench/router/package.json bench/router/package-lock.json
+	cd bench/router && npm ci --no-audit --no-fund
+	@touch $(BENCH_NODE)
+
+bench: $(INSTALLED) $(BENCH_NODE)
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y wrk; }
+	$(BIN)/python -m pip install --quiet py-spy==0.4.3
+	BENCH_COMMAND="make bench" $(BIN)/python -m bench.router.run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

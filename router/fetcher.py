@@ -11,8 +11,9 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 import orjson
+
+from router.http_client import HTTPClient, HTTPError
 
 
 class SubgraphError(Exception):
@@ -20,11 +21,8 @@ class SubgraphError(Exception):
 
 
 class Fetcher:
-    def __init__(self, *, timeout: float = 30.0, max_connections: int = 100) -> None:
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-        )
+    def __init__(self, *, timeout: float = 30.0, max_idle: int = 100) -> None:
+        self._client = HTTPClient(max_idle=max_idle)
         self._timeouts: dict[str, float] = {}
         self._in_flight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[dict[str, Any]]] = {}
         self.default_timeout = timeout
@@ -63,18 +61,18 @@ class Fetcher:
         }
         try:
             async with asyncio.timeout(timeout):
-                response = await self._client.post(url, content=payload, headers=request_headers)
+                status, content = await self._client.post(url, payload, request_headers)
         except TimeoutError:
             raise SubgraphError(f"timed out after {timeout:g}s") from None
-        except httpx.HTTPError as exc:
-            raise SubgraphError(f"request failed: {exc.__class__.__name__}: {exc}".rstrip(": ")) from None
+        except HTTPError as exc:
+            raise SubgraphError(f"request failed: {exc}") from None
         try:
-            parsed = orjson.loads(response.content)
+            parsed = orjson.loads(content)
         except orjson.JSONDecodeError:
-            raise SubgraphError(f"answered HTTP {response.status_code} with a body that is not JSON") from None
+            raise SubgraphError(f"answered HTTP {status} with a body that is not JSON") from None
         if not isinstance(parsed, dict) or ("data" not in parsed and "errors" not in parsed):
-            raise SubgraphError(f"answered HTTP {response.status_code} without a GraphQL response")
+            raise SubgraphError(f"answered HTTP {status} without a GraphQL response")
         return parsed
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._client.close()
