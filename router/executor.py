@@ -16,7 +16,7 @@ import orjson
 
 from router.fetcher import Fetcher, SubgraphError
 from router.plan import Fetch, QueryPlan
-from router.selection import FieldItem, FragmentItem, Selection
+from router.selection import INTERNAL_PREFIX, FieldItem, FragmentItem, Selection
 
 ResponsePath = list[str | int]
 
@@ -54,7 +54,7 @@ class Execution:
                 await asyncio.gather(*dependencies)
             await self._run_fetch(fetch)
 
-        # Dependencies are created first: a fetch only depends on fetches with smaller ids.
+        # Every task exists before any runs, so each can wait on its dependencies by id.
         for fetch_id in sorted(by_id):
             tasks[fetch_id] = asyncio.ensure_future(run_after(by_id[fetch_id]))
         await asyncio.gather(*tasks.values())
@@ -178,9 +178,11 @@ def _extract(obj: dict[str, Any], selection: Selection) -> dict[str, Any] | None
         assert isinstance(item, FieldItem)
         if item.name == "__typename":
             continue
-        if item.name not in obj:
-            return None
-        value = obj[item.name]
+        value = obj.get(INTERNAL_PREFIX + item.name, _MISSING)
+        if value is _MISSING:
+            value = obj.get(item.name, _MISSING)
+            if value is _MISSING:
+                return None
         if item.selection is not None and value is not None:
             value = _extract_value(value, item.selection)
             if value is _MISSING:

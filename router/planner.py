@@ -54,6 +54,13 @@ class _Operation:
     fetches: list[Fetch] = field(default_factory=list)
     entity_fetches: dict[tuple[int, str, tuple[PathStep, ...], str], Fetch] = field(default_factory=dict)
     touched: set[int] | None = None
+    # Graphs of entity fetches whose keys or requirements are being planned: they cannot supply them.
+    excluded: list[str] = field(default_factory=list)
+
+    @property
+    def internal(self) -> bool:
+        """Whether the fields being planned are the planner's own (keys, requirements)."""
+        return bool(self.excluded)
 
 
 class Planner:
@@ -262,10 +269,10 @@ class Planner:
     ) -> None:
         """Objects this subgraph sees only as an @interfaceObject: it does not know their real types.
 
-        Interface fields it resolves stay here. Anything that needs the real
-        type (`__typename`, type conditions, fields from elsewhere) goes through
-        an entity fetch to the interface's owner, which answers with the real
-        `__typename`; planning continues there, per object type.
+        Interface fields it resolves stay here. The real type comes from an
+        entity fetch to the interface's owner, which answers with the real
+        `__typename`; anything else (type conditions, fields from elsewhere)
+        is planned from there, per object type.
         """
         here: list[FieldNode] = []
         rest: list[Node] = []
@@ -280,8 +287,8 @@ class Planner:
                 rest.append(selection)
         for field_node in here:
             self._plan_field(op, fetch, interface, field_node, position, anchor, path, provided)
-        if not rest:
-            return
+        # Even with nothing else asked, the real type is needed: an object the owner does not
+        # know is no object of any type, and is an error (graphql-js: "resolved to a non-object type").
         owner = self.ownership.interface_owner(interface)
         if owner is None:
             raise PlanError(f"no subgraph owns interface {interface} with a @key, so its objects' types are unknown")
@@ -310,7 +317,7 @@ class Planner:
         directives = print_directives(_execution_directives(field_node.directives))
         used = _variables((*(field_node.arguments or ()), *_execution_directives(field_node.directives)))
         if name == "__typename":
-            position.add_field(name, alias, "", directives, variables=used)
+            position.add_field(name, alias, "", directives, variables=used, internal=op.internal)
             self._touch(op, fetch)
             return
         parent_type = self.api.get_type(parent)
@@ -325,7 +332,7 @@ class Planner:
         child_path = (*path, (key, None))
 
         if self._resolvable_here(fetch, parent, name, path, provided):
-            child = position.add_field(name, alias, arguments, directives, composite, used)
+            child = position.add_field(name, alias, arguments, directives, composite, used, op.internal)
             self._touch(op, fetch)
             if composite and child is not None and field_node.selection_set is not None:
                 sub_provided = _provided_child(provided, parent, name) or self.ownership.provides(
@@ -342,7 +349,7 @@ class Planner:
         requires = self.ownership.requires(owner, name, target_graph)
         if requires is not None:
             self._plan_requirements(op, fetch, parent, requires, anchor, path, entity)
-        child = entity.selection.add_field(name, alias, arguments, directives, composite, used)
+        child = entity.selection.add_field(name, alias, arguments, directives, composite, used, op.internal)
         self._touch(op, entity)
         if composite and child is not None and field_node.selection_set is not None:
             sub_provided = self.ownership.provides(owner, name, target_graph)
@@ -386,10 +393,12 @@ class Planner:
 
     def _choose_graph(self, op: _Operation, fetch: Fetch, parent: str, name: str, path: tuple[PathStep, ...]) -> str:
         candidates = [
-            g for g in self.ownership.graph_order if self.ownership.field_owner_type(parent, name, g) is not None
+            g
+            for g in self.ownership.graph_order
+            if self.ownership.field_owner_type(parent, name, g) is not None and g not in op.excluded
         ]
         if not candidates:
-            raise PlanError(f"no subgraph resolves {parent}.{name}")
+            raise PlanError(f"no subgraph resolves {parent}.{name} where this operation needs it")
         reachable = [g for g in candidates if self.ownership.entity_target(parent, g) is not None]
         if not reachable:
             raise PlanError(
@@ -460,10 +469,12 @@ class Planner:
         _add_field_set(entity.representation, field_set)
         outer = op.touched
         op.touched = set()
+        op.excluded.append(entity.graph)
         try:
             self._plan_selections(op, fetch, parent, field_set, anchor, anchor, path, None)
             entity.depends_on |= op.touched - {entity.id}
         finally:
+            op.excluded.pop()
             touched = op.touched
             op.touched = outer
             if outer is not None:

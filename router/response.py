@@ -182,11 +182,12 @@ class Shaper:
         if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
             typename = value.get("__typename") if isinstance(value, dict) else None
             runtime = self.schema.get_type(typename) if isinstance(typename, str) else None
-            if runtime is type_ and isinstance(type_, GraphQLInterfaceType):
-                # From an @interfaceObject, with only interface fields asked: no real type was needed.
-                return self._object_or_null(type_, value, sub, path)  # type: ignore[arg-type]
-            if not isinstance(runtime, GraphQLObjectType) or not self.schema.is_sub_type(type_, runtime):
-                self._error(path, f"could not determine the type of {parent_name}.{field_name}")
+            if not isinstance(runtime, GraphQLObjectType):
+                # The wording is graphql-js's, which clients and tests already know.
+                self._error(path, f'Abstract type "{type_.name}" was resolved to a non-object type "{typename}".')
+                return None
+            if not self.schema.is_sub_type(type_, runtime):
+                self._error(path, f'Runtime Object type "{typename}" is not a possible type for "{type_.name}".')
                 return None
             return self._object_or_null(runtime, value, sub, path)
         return value

@@ -15,6 +15,7 @@ class FieldItem:
     directives: str  # printed " @include(if: $v)" or ""
     selection: Selection | None
     variables: frozenset[str] = frozenset()  # used by the arguments and directives
+    internal: bool = False  # added by the planner (a key or a requirement), not asked by the client
 
 
 @dataclass(slots=True)
@@ -23,6 +24,11 @@ class FragmentItem:
     directives: str
     selection: Selection
     variables: frozenset[str] = frozenset()
+
+
+# Where a field the planner needs goes when the client uses its name for something else
+# (`{ id: title }`): the executor reads keys and requirements from here first.
+INTERNAL_PREFIX = "__key_"
 
 
 @dataclass(slots=True)
@@ -39,11 +45,23 @@ class Selection:
         directives: str = "",
         composite: bool = False,
         variables: frozenset[str] = frozenset(),
+        internal: bool = False,
     ) -> Selection | None:
         key = ("f", alias or name, directives)
         item = self.items.get(key)
+        if isinstance(item, FieldItem) and (item.name != name or item.arguments != arguments):
+            # The response key is taken by a different field: the planner's field steps aside.
+            if internal:
+                return self.add_field(name, INTERNAL_PREFIX + name, arguments, directives, composite, variables, True)
+            if item.internal:
+                del self.items[key]
+                item.alias = INTERNAL_PREFIX + item.name
+                self.items[("f", item.alias, directives)] = item
+                item = None
         if item is None:
-            item = FieldItem(name, alias, arguments, directives, Selection() if composite else None, variables)
+            item = FieldItem(
+                name, alias, arguments, directives, Selection() if composite else None, variables, internal
+            )
             self.items[key] = item
         assert isinstance(item, FieldItem)
         return item.selection
