@@ -125,10 +125,16 @@ class Gateway:
         except GraphQLError as exc:
             code = "MAX_TOKENS_EXCEEDED" if "tokens" in exc.message else "GRAPHQL_PARSE_FAILED"
             raise RequestError([_graphql_error(exc, code)]) from None
+        operation = get_operation_ast(document, operation_name)
+        if operation is not None:
+            # Before validation: the limits exist to spare us work on hostile documents.
+            try:
+                check_shape(document, operation, self.limits)
+            except LimitExceeded as exc:
+                raise RequestError([{"message": exc.message, "extensions": {"code": exc.code}}]) from None
         errors = validate(self.supergraph.api_schema, document)
         if errors:
             raise RequestError([_graphql_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors])
-        operation = get_operation_ast(document, operation_name)
         if operation is None:
             message = (
                 f'Unknown operation named "{operation_name}".'
@@ -136,10 +142,6 @@ class Gateway:
                 else "Must provide operation name if query contains multiple operations."
             )
             raise RequestError([{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}])
-        try:
-            check_shape(document, operation, self.limits)
-        except LimitExceeded as exc:
-            raise RequestError([{"message": exc.message, "extensions": {"code": exc.code}}]) from None
         try:
             plan = self.planner.plan(document, operation)
         except PlanError as exc:

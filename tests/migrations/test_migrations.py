@@ -43,9 +43,7 @@ async def test_migrations_match_the_models(backend: Backend) -> None:
     engine = create_engine(backend.database_url)
     async with engine.connect() as connection:
         diff = await connection.run_sync(
-            lambda sync: compare_metadata(
-                MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
-            )
+            lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
         )
     await engine.dispose()
     assert diff == []
