@@ -89,11 +89,14 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> None:
     resources = Resources.open(settings)
     try:
         await require_database(resources)
-        if args.service is None:
-            await prepare_embedded(resources)
-            app = create_platform_app(resources)
-        else:
-            app = SERVICES[args.service].create_app(resources)
+        try:
+            if args.service is None:
+                await prepare_embedded(resources)
+                app = create_platform_app(resources)
+            else:
+                app = SERVICES[args.service].create_app(resources)
+        except SupergraphError as exc:
+            raise UserError(f"SUPERGRAPH_PATH ({settings.supergraph_path}): {exc}") from None
         await serve(app, sock, resources, with_worker=args.service is None)
     finally:
         sock.close()

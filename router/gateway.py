@@ -14,24 +14,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
     DocumentNode,
-    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
+    VariableNode,
     execute,
     get_operation_ast,
     parse,
     validate,
+    visit,
 )
 from graphql.execution.values import get_variable_values
+from graphql.language import Visitor
 
 from router.executor import Execution
 from router.fetcher import Fetcher
 from router.limits import LimitExceeded, Limits, check_shape, check_size
 from router.plan import QueryPlan
 from router.planner import PlanError, Planner
-from router.response import Shaper
+from router.response import ResponseShape
 from router.supergraph import Supergraph, load_supergraph
 
 
@@ -49,14 +52,30 @@ class Prepared:
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
     plan: QueryPlan
-    # Field collection per (selection sets, type), reusable while no @skip/@include varies it.
-    field_cache: dict[tuple[tuple[int, ...], str], list[tuple[str, list[FieldNode]]]] | None
+    # The variables @skip/@include read: their values pick the compiled response shape.
+    condition_variables: tuple[str, ...]
+    shapes: dict[tuple[Any, ...], ResponseShape]
 
 
 class RequestError(Exception):
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         super().__init__(errors[0]["message"] if errors else "request error")
         self.errors = errors
+
+
+def _condition_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables @skip and @include read, whose values decide which fields the response has."""
+    names: set[str] = set()
+
+    class Conditions(Visitor):
+        def enter_directive(self, node: DirectiveNode, *_: object) -> None:
+            if node.name.value in ("skip", "include"):
+                for argument in node.arguments or ():
+                    if isinstance(argument.value, VariableNode):
+                        names.add(argument.value.name.value)
+
+    visit(document, Conditions())
+    return tuple(sorted(names))
 
 
 def _graphql_error(error: GraphQLError, code: str) -> dict[str, Any]:
@@ -149,8 +168,7 @@ class Gateway:
                 [{"message": f"cannot plan this operation: {exc}", "extensions": {"code": "QUERY_PLANNING_FAILED"}}]
             ) from None
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        conditional = any(name in query for name in ("@skip", "@include"))
-        return Prepared(document, operation, fragments, plan, None if conditional else {})
+        return Prepared(document, operation, fragments, plan, _condition_variables(document), {})
 
     async def execute(
         self,
@@ -177,8 +195,15 @@ class Gateway:
             )
             if isinstance(introspected.data, dict):
                 execution.data.update(introspected.data)
-        shaper = Shaper(self.supergraph.api_schema, prepared.fragments, values, execution.errors, prepared.field_cache)
-        data = shaper.shape(prepared.operation, execution.data)
+        signature = tuple(values.get(name) for name in prepared.condition_variables)
+        shape = prepared.shapes.get(signature)
+        if shape is None:
+            if len(prepared.shapes) >= 64:
+                prepared.shapes.clear()  # many condition outcomes: keep memory bounded
+            shape = prepared.shapes[signature] = ResponseShape(
+                self.supergraph.api_schema, prepared.fragments, prepared.operation, values
+            )
+        data = shape.complete(execution.data, execution.errors)
         body: dict[str, Any] = {}
         if execution.errors:
             body["errors"] = execution.errors

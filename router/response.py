@@ -1,15 +1,21 @@
-"""The client's response, produced in one pass over the operation's selections and the merged data.
+"""The client's response, produced in one pass over the merged data with a shape compiled per operation.
 
 Only what the client asked for comes out, under its aliases, with `__typename`
 where asked, `@skip`/`@include` applied, and nulls propagated as the GraphQL
 spec's "Handling Execution Errors" says: a null in a non-null position nulls
 the nearest nullable parent, and is an error unless one is already reported
 at or below that position.
+
+Everything that depends only on the operation (and on the outcome of its
+`@skip`/`@include` conditions) is compiled once into `ResponseShape`: per
+object type and selection, the response keys in order and how to complete
+each value. A request then only walks its data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -32,50 +38,91 @@ from graphql import GraphQLBoolean as Boolean
 
 _NULLED = object()  # a non-null position got null: the parent must be nulled too
 
+LEAF, OBJECT, LIST, ABSTRACT, META, TYPENAME = range(6)
 
-class Shaper:
+# A response path, built only when an error needs it: (parent, key) pairs back to the root.
+Path = tuple[Any, str | int] | None
+
+
+@dataclass(slots=True)
+class ValueShape:
+    kind: int
+    nonnull: bool
+    label: str  # "Type.field", for error messages
+    item: ValueShape | None = None  # LIST
+    object: ObjectShape | None = None  # OBJECT
+    abstract: str = ""  # ABSTRACT: the interface or union
+    selections: tuple[SelectionSetNode, ...] = ()  # ABSTRACT: compiled per runtime type on demand
+    by_type: dict[str, ObjectShape] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ObjectShape:
+    typename: str
+    # (response key, how to complete it); a None shape outputs the typename.
+    fields: list[tuple[str, ValueShape]] = field(default_factory=list)
+
+
+class ResponseShape:
+    """The response of one operation, compiled for one outcome of its @skip/@include conditions."""
+
     def __init__(
         self,
         schema: GraphQLSchema,
         fragments: Mapping[str, FragmentDefinitionNode],
+        operation: OperationDefinitionNode,
         variables: Mapping[str, Any],
-        errors: list[dict[str, Any]],
-        field_cache: dict[tuple[tuple[int, ...], str], list[tuple[str, list[FieldNode]]]] | None = None,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
-        self.errors = errors
-        self._error_paths = [tuple(e["path"]) for e in errors if e.get("path")]
-        # Shared across requests of one operation when no @skip/@include can change the fields collected.
-        self._field_cache = field_cache
-
-    def shape(self, operation: OperationDefinitionNode, data: dict[str, Any]) -> dict[str, Any] | None:
-        root = self.schema.get_root_type(operation.operation)
+        self._objects: dict[tuple[tuple[int, ...], str], ObjectShape] = {}
+        root = schema.get_root_type(operation.operation)
         assert root is not None
-        result = self._object(root, [operation.selection_set], data, [])
-        return None if result is _NULLED else result
+        self.root = self._object_shape(root, (operation.selection_set,))
+
+    # -- compiling -----------------------------------------------------------
+
+    def _object_shape(self, object_type: GraphQLObjectType, selections: tuple[SelectionSetNode, ...]) -> ObjectShape:
+        key = (tuple(map(id, selections)), object_type.name)
+        shape = self._objects.get(key)
+        if shape is not None:
+            return shape
+        shape = self._objects[key] = ObjectShape(object_type.name)
+        for response_key, nodes in self._collect(object_type, selections).items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                shape.fields.append((response_key, ValueShape(TYPENAME, False, "")))
+            elif name in ("__schema", "__type"):
+                shape.fields.append((response_key, ValueShape(META, False, "")))
+            else:
+                definition = object_type.fields[name]
+                sub = tuple(n.selection_set for n in nodes if n.selection_set is not None)
+                shape.fields.append(
+                    (response_key, self._value_shape(definition.type, sub, f"{object_type.name}.{name}"))
+                )
+        return shape
+
+    def _value_shape(self, type_: GraphQLOutputType, sub: tuple[SelectionSetNode, ...], label: str) -> ValueShape:
+        nonnull = isinstance(type_, GraphQLNonNull)
+        if nonnull:
+            type_ = type_.of_type  # type: ignore[union-attr]
+        if isinstance(type_, GraphQLList):
+            return ValueShape(LIST, nonnull, label, item=self._value_shape(type_.of_type, sub, label))
+        if isinstance(type_, GraphQLObjectType):
+            return ValueShape(OBJECT, nonnull, label, object=self._object_shape(type_, sub))
+        if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
+            return ValueShape(ABSTRACT, nonnull, label, abstract=type_.name, selections=sub)
+        return ValueShape(LEAF, nonnull, label)
 
     def _collect(
-        self, object_type: GraphQLObjectType, selection_sets: list[SelectionSetNode]
-    ) -> list[tuple[str, list[FieldNode]]]:
-        cache = self._field_cache
-        if cache is not None:
-            key = (tuple(map(id, selection_sets)), object_type.name)
-            found = cache.get(key)
-            if found is None:
-                found = cache[key] = self._collect_fields(object_type, selection_sets)
-            return found
-        return self._collect_fields(object_type, selection_sets)
-
-    def _collect_fields(
-        self, object_type: GraphQLObjectType, selection_sets: list[SelectionSetNode]
-    ) -> list[tuple[str, list[FieldNode]]]:
+        self, object_type: GraphQLObjectType, selections: tuple[SelectionSetNode, ...]
+    ) -> dict[str, list[FieldNode]]:
         grouped: dict[str, list[FieldNode]] = {}
         visited: set[str] = set()
-        for selection_set in selection_sets:
+        for selection_set in selections:
             self._collect_into(object_type, selection_set, grouped, visited)
-        return list(grouped.items())
+        return grouped
 
     def _collect_into(
         self,
@@ -124,89 +171,121 @@ class Shaper:
                 return False
         return True
 
-    def _object(
-        self,
-        object_type: GraphQLObjectType,
-        selection_sets: list[SelectionSetNode],
-        data: dict[str, Any],
-        path: list[str | int],
-    ) -> dict[str, Any] | object:
+    def runtime_shape(self, shape: ValueShape, typename: Any) -> ObjectShape | str:
+        """The object shape for an abstract value's runtime type, or the error message when there is none."""
+        found = shape.by_type.get(typename) if isinstance(typename, str) else None
+        if found is not None:
+            return found
+        runtime = self.schema.get_type(typename) if isinstance(typename, str) else None
+        if not isinstance(runtime, GraphQLObjectType):
+            # The wording is graphql-js's, which clients and tests already know.
+            return f'Abstract type "{shape.abstract}" was resolved to a non-object type "{typename}".'
+        abstract = self.schema.get_type(shape.abstract)
+        assert isinstance(abstract, GraphQLInterfaceType | GraphQLUnionType)
+        if not self.schema.is_sub_type(abstract, runtime):
+            return f'Runtime Object type "{typename}" is not a possible type for "{shape.abstract}".'
+        found = shape.by_type[typename] = self._object_shape(runtime, shape.selections)
+        return found
+
+    # -- running -------------------------------------------------------------
+
+    def complete(self, data: dict[str, Any], errors: list[dict[str, Any]]) -> dict[str, Any] | None:
+        run = _Run(self, errors)
+        result = run.object(self.root, data, None)
+        return None if result is _NULLED else result
+
+
+class _Run:
+    """One request's walk over its merged data."""
+
+    __slots__ = ("error_paths", "errors", "shape")
+
+    def __init__(self, shape: ResponseShape, errors: list[dict[str, Any]]) -> None:
+        self.shape = shape
+        self.errors = errors
+        self.error_paths: list[tuple[Any, ...]] | None = None
+
+    def object(self, shape: ObjectShape, data: dict[str, Any], path: Path) -> dict[str, Any] | object:
         out: dict[str, Any] = {}
-        for key, nodes in self._collect(object_type, selection_sets):
-            name = nodes[0].name.value
-            if name == "__typename":
-                out[key] = object_type.name
-                continue
-            if name in ("__schema", "__type"):
-                out[key] = data.get(key)
-                continue
-            field = object_type.fields[name]
-            sub = [n.selection_set for n in nodes if n.selection_set is not None]
-            value = self._value(field.type, data.get(key), sub, [*path, key], object_type.name, name)
-            if value is _NULLED:
-                return _NULLED
-            out[key] = value
+        complete = self.value
+        for key, value_shape in shape.fields:
+            kind = value_shape.kind
+            value = data.get(key)
+            if kind == LEAF and value is not None:
+                out[key] = value
+            elif kind == TYPENAME:
+                out[key] = shape.typename
+            elif kind == META:
+                out[key] = value
+            else:
+                completed = complete(value_shape, value, (path, key))
+                if completed is _NULLED:
+                    return _NULLED
+                out[key] = completed
         return out
 
-    def _value(
-        self,
-        type_: GraphQLOutputType,
-        value: Any,
-        sub: list[SelectionSetNode],
-        path: list[str | int],
-        parent_name: str,
-        field_name: str,
-    ) -> Any:
-        if isinstance(type_, GraphQLNonNull):
-            completed = self._value(type_.of_type, value, sub, path, parent_name, field_name)
-            if completed is None or completed is _NULLED:
-                if completed is None:
-                    self._null_error(path, parent_name, field_name)
-                return _NULLED
-            return completed
+    def value(self, shape: ValueShape, value: Any, path: Path) -> Any:
         if value is None:
+            if shape.nonnull:
+                self.null_error(path, shape.label)
+                return _NULLED
             return None
-        if isinstance(type_, GraphQLList):
-            if not isinstance(value, list):
-                self._error(path, f"expected a list for {parent_name}.{field_name}")
-                return None
+        kind = shape.kind
+        if kind == LEAF:
+            return value
+        if kind == LIST:
+            if type(value) is not list:
+                return self.fail(shape, path, f"expected a list for {shape.label}")
+            item = shape.item
+            assert item is not None
             items = []
-            for position, item in enumerate(value):
-                completed = self._value(type_.of_type, item, sub, [*path, position], parent_name, field_name)
+            append = items.append
+            for position, element in enumerate(value):
+                if element is not None and item.kind == LEAF:
+                    append(element)
+                    continue
+                completed = self.value(item, element, (path, position))
                 if completed is _NULLED:
-                    return None
-                items.append(completed)
+                    return _NULLED if shape.nonnull else None
+                append(completed)
             return items
-        if isinstance(type_, GraphQLObjectType):
-            return self._object_or_null(type_, value, sub, path)
-        if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
-            typename = value.get("__typename") if isinstance(value, dict) else None
-            runtime = self.schema.get_type(typename) if isinstance(typename, str) else None
-            if not isinstance(runtime, GraphQLObjectType):
-                # The wording is graphql-js's, which clients and tests already know.
-                self._error(path, f'Abstract type "{type_.name}" was resolved to a non-object type "{typename}".')
-                return None
-            if not self.schema.is_sub_type(type_, runtime):
-                self._error(path, f'Runtime Object type "{typename}" is not a possible type for "{type_.name}".')
-                return None
-            return self._object_or_null(runtime, value, sub, path)
-        return value
+        if type(value) is not dict:
+            return self.fail(shape, path, f"expected an object for {shape.label}")
+        if kind == OBJECT:
+            object_shape = shape.object
+            assert object_shape is not None
+        else:
+            found = self.shape.runtime_shape(shape, value.get("__typename"))
+            if isinstance(found, str):
+                return self.fail(shape, path, found)
+            object_shape = found
+        completed = self.object(object_shape, value, path)
+        if completed is _NULLED:
+            return _NULLED if shape.nonnull else None
+        return completed
 
-    def _object_or_null(
-        self, object_type: GraphQLObjectType, value: Any, sub: list[SelectionSetNode], path: list[str | int]
-    ) -> Any:
-        if not isinstance(value, dict):
-            self._error(path, f"expected an object of type {object_type.name}")
-            return None
-        completed = self._object(object_type, sub, value, path)
-        return None if completed is _NULLED else completed
+    def fail(self, shape: ValueShape, path: Path, message: str) -> Any:
+        self.error(path, message)
+        return _NULLED if shape.nonnull else None
 
-    def _null_error(self, path: list[str | int], parent_name: str, field_name: str) -> None:
-        here = tuple(path)
-        if any(p[: len(here)] == here for p in self._error_paths):
+    def null_error(self, path: Path, label: str) -> None:
+        here = _unwind(path)
+        if self.error_paths is None:
+            self.error_paths = [tuple(e["path"]) for e in self.errors if e.get("path")]
+        if any(p[: len(here)] == here for p in self.error_paths):
             return
-        self._error(path, f"Cannot return null for non-nullable field {parent_name}.{field_name}.")
+        self.error(path, f"Cannot return null for non-nullable field {label}.")
 
-    def _error(self, path: list[str | int], message: str) -> None:
-        self.errors.append({"message": message, "path": list(path)})
-        self._error_paths.append(tuple(path))
+    def error(self, path: Path, message: str) -> None:
+        here = _unwind(path)
+        self.errors.append({"message": message, "path": list(here)})
+        if self.error_paths is not None:
+            self.error_paths.append(here)
+
+
+def _unwind(path: Path) -> tuple[Any, ...]:
+    keys: list[Any] = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    return tuple(reversed(keys))

@@ -104,6 +104,15 @@ def test_malformed_setting_is_one_line(tmp_path: Path) -> None:
     assert_one_line(stderr, "DATABASE_URL is not a database URL")
 
 
+def test_malformed_supergraph_is_one_line_naming_the_line(tmp_path: Path) -> None:
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text("schema @link(url: \"https://specs.apollo.dev/link/v1.0\") {\n  query: Query\n")
+    env = plain_env(tmp_path, SUPERGRAPH_PATH=str(supergraph))
+    code, _, stderr = run("serve", "router", "--port", "0", env=env)
+    assert code == 1
+    assert_one_line(stderr, "does not parse: Syntax Error: Expected Name, found <EOF>. at line 3, column 1")
+
+
 def test_migrate_then_seed(backend: Backend) -> None:
     env = backend.environ()
     assert run("migrate", env=env)[0] == 0
