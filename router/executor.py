@@ -73,12 +73,27 @@ class Execution:
             return
         origins: list[list[tuple[dict[str, Any], ResponsePath]]] = []
         representations: list[dict[str, Any]] = []
-        index: dict[bytes, int] = {}
+        index: dict[Any, int] = {}
+        flat = _flat_keys(fetch)
         for obj, path in self._objects(fetch):
-            representation = _representation(obj, fetch)
-            if representation is None:
-                continue
-            signature = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+            signature: Any
+            if flat is not None:
+                # The common case, scalar key fields only: no nested extraction, a tuple for identity.
+                values = [obj.get(name, _MISSING) for name in flat]
+                if _MISSING in values:
+                    continue
+                representation = {"__typename": fetch.target_type, **dict(zip(flat, values, strict=True))}
+                signature = tuple(values)
+                try:
+                    hash(signature)
+                except TypeError:  # a list or object among the key values
+                    signature = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+            else:
+                found = _representation(obj, fetch)
+                if found is None:
+                    continue
+                representation = found
+                signature = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
             position = index.get(signature)
             if position is None:
                 position = index[signature] = len(representations)
@@ -156,12 +171,22 @@ def _flatten(
             _flatten(item, [*path, position], types, into)
 
 
+def _flat_keys(fetch: Fetch) -> tuple[str, ...] | None:
+    """The representation's field names when they are all plain scalars read under their own names."""
+    names: list[str] = []
+    for item in fetch.representation.items.values():
+        if not isinstance(item, FieldItem) or item.selection is not None:
+            return None
+        if item.name != "__typename":
+            names.append(item.name)
+    return None if fetch.aliased_requirements else tuple(names)
+
+
 def _representation(obj: dict[str, Any], fetch: Fetch) -> dict[str, Any] | None:
     fields = _extract(obj, fetch.representation)
     if fields is None:
         return None
-    fields["__typename"] = fetch.target_type
-    return fields
+    return {"__typename": fetch.target_type, **fields}
 
 
 def _extract(obj: dict[str, Any], selection: Selection) -> dict[str, Any] | None:

@@ -30,6 +30,8 @@ class Fetch:
     operation_type: str = "query"
     # Resolves @interfaceObject objects to their real type: the answer's __typename replaces the interface's.
     refines_typename: bool = False
+    # Some key or required field had to be fetched under an internal alias somewhere in the plan.
+    aliased_requirements: bool = False
     # Filled in when the plan is finished: the request text and the variables it sends.
     document: str = ""
     variable_names: tuple[str, ...] = ()

@@ -36,7 +36,7 @@ from graphql.language import Visitor
 
 from router.ownership import Ownership
 from router.plan import Fetch, PathStep, QueryPlan
-from router.selection import Selection, print_arguments, print_directives
+from router.selection import INTERNAL_PREFIX, Selection, print_arguments, print_directives
 from router.supergraph import Supergraph
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
@@ -123,7 +123,9 @@ class Planner:
             stages = [list(op.fetches)] if op.fetches else []
         for stage in stages:
             _check_acyclic(stage)
+        aliased = any(INTERNAL_PREFIX in fetch.root.print() for fetch in op.fetches)
         for fetch in op.fetches:
+            fetch.aliased_requirements = aliased
             self._finish(op, fetch)
         return QueryPlan(operation_type=operation_type, stages=stages, introspection=introspection)
 
