@@ -145,16 +145,19 @@ class Execution:
             return None
 
     def _objects(self, fetch: Fetch) -> list[tuple[dict[str, Any], ResponsePath]]:
-        current: list[tuple[dict[str, Any], ResponsePath]] = [(self.data, [])]
-        for key, types in fetch.path:
-            following: list[tuple[dict[str, Any], ResponsePath]] = []
-            for obj, path in current:
-                _flatten(obj.get(key), [*path, key], types, following)
-            current = following
-        type_filter = fetch.type_filter
-        if type_filter is None:
-            return current
-        return [(obj, path) for obj, path in current if obj.get("__typename") in type_filter]
+        found: list[tuple[dict[str, Any], ResponsePath]] = []
+        for steps, type_filter in fetch.locations:
+            current: list[tuple[dict[str, Any], ResponsePath]] = [(self.data, [])]
+            for key, types in steps:
+                following: list[tuple[dict[str, Any], ResponsePath]] = []
+                for obj, path in current:
+                    _flatten(obj.get(key), [*path, key], types, following)
+                current = following
+            if type_filter is None:
+                found.extend(current)
+            else:
+                found.extend((obj, path) for obj, path in current if obj.get("__typename") in type_filter)
+        return found
 
 
 def _flatten(

@@ -32,6 +32,13 @@ class Fetch:
     refines_typename: bool = False
     # Some key or required field had to be fetched under an internal alias somewhere in the plan.
     aliased_requirements: bool = False
+    # Other places the same request serves: entity fetches alike in all but path are sent as one.
+    also: list[tuple[tuple[PathStep, ...], frozenset[str] | None]] = field(default_factory=list)
+
+    @property
+    def locations(self) -> list[tuple[tuple[PathStep, ...], frozenset[str] | None]]:
+        return [(self.path, self.type_filter), *self.also]
+
     # Filled in when the plan is finished: the request text and the variables it sends.
     document: str = ""
     variable_names: tuple[str, ...] = ()
@@ -72,8 +79,9 @@ def render(plan: QueryPlan) -> str:
         for fetch in stage:
             after = f" after [{', '.join(str(d) for d in sorted(fetch.depends_on))}]" if fetch.depends_on else ""
             if fetch.entity:
+                paths = ", ".join(format_path(path) for path, _ in fetch.locations)
                 head = (
-                    f"{inner}#{fetch.id} Flatten(path: {format_path(fetch.path)}) "
+                    f"{inner}#{fetch.id} Flatten(path: {paths}) "
                     f"Fetch(service: {fetch.service}, entities: {fetch.target_type}){after}"
                 )
             else:

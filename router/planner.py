@@ -123,10 +123,12 @@ class Planner:
             stages = [list(op.fetches)] if op.fetches else []
         for stage in stages:
             _check_acyclic(stage)
-        aliased = any(INTERNAL_PREFIX in fetch.root.print() for fetch in op.fetches)
+        for fetch in op.fetches:
+            self._finish(op, fetch)
+        stages = [_merge_alike(stage) for stage in stages]
+        aliased = any(INTERNAL_PREFIX in fetch.document for fetch in op.fetches)
         for fetch in op.fetches:
             fetch.aliased_requirements = aliased
-            self._finish(op, fetch)
         return QueryPlan(operation_type=operation_type, stages=stages, introspection=introspection)
 
     def _root_fields(
@@ -565,6 +567,62 @@ def _provided_child(
                 if found is not None:
                     return found
     return None
+
+
+def _merge_alike(stage: list[Fetch]) -> list[Fetch]:
+    """Send entity fetches that differ only in where their objects are as one request.
+
+    Two fetches to the same subgraph with the same document and representation
+    are merged when neither waits, however indirectly, on the other; the merged
+    fetch waits for what both waited for. Fewer, larger requests: the subgraph
+    resolves all the objects in one batch.
+    """
+    by_id = {fetch.id: fetch for fetch in stage}
+
+    def waits_on(fetch: Fetch, target: int, seen: set[int]) -> bool:
+        for dependency in fetch.depends_on:
+            if dependency == target:
+                return True
+            if dependency in by_id and dependency not in seen:
+                seen.add(dependency)
+                if waits_on(by_id[dependency], target, seen):
+                    return True
+        return False
+
+    kept: list[Fetch] = []
+    for fetch in stage:
+        twin = next(
+            (
+                k
+                for k in kept
+                if k.entity
+                and fetch.entity
+                and k.graph == fetch.graph
+                and k.document == fetch.document
+                and k.target_type == fetch.target_type
+                and k.representation.print() == fetch.representation.print()
+                and k.refines_typename == fetch.refines_typename
+                and not waits_on(fetch, k.id, set())
+                and not waits_on(k, fetch.id, set())
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(fetch)
+            continue
+        twin.also.extend(fetch.locations)
+        twin.depends_on |= fetch.depends_on
+        for other in stage:
+            if fetch.id in other.depends_on:
+                other.depends_on.discard(fetch.id)
+                other.depends_on.add(twin.id)
+        del by_id[fetch.id]
+        twin.depends_on.discard(twin.id)
+        try:
+            _check_acyclic(kept + [f for f in stage if f.id in by_id and f not in kept])
+        except PlanError:
+            raise PlanError("merging alike fetches made a cycle") from None
+    return kept
 
 
 def _check_acyclic(fetches: list[Fetch]) -> None:
