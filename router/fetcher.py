@@ -1,8 +1,8 @@
 """Subgraph requests over HTTP: pooled keep-alive connections, timeouts, and one flight per identical request.
 
 Identical requests in flight at the same moment (same subgraph, same body,
-same forwarded headers) are sent once and the answer shared: under a burst
-of the same page, every client waits on one subgraph call.
+same forwarded headers but for the request id) are sent once and the answer
+shared: under a burst of the same page, every client waits on one subgraph call.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ class Fetcher:
     async def post(self, url: str, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> dict[str, Any]:
         payload = orjson.dumps(body)
         forwarded = tuple(sorted((headers or {}).items()))
-        key = (url, payload, forwarded)
+        # The request id differs on every request but does not change the answer; whoever
+        # joins a flight in progress shares the leader's answer (and its id in subgraph logs).
+        key = (url, payload, tuple(h for h in forwarded if h[0] != "x-request-id"))
         pending = self._in_flight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)

@@ -64,6 +64,16 @@ async def test_different_requests_or_headers_are_not_merged(peer) -> None:
     assert len(received) == 3
 
 
+async def test_request_ids_do_not_prevent_sharing(peer) -> None:
+    url, received = peer
+    fetcher = Fetcher()
+    await asyncio.gather(
+        *(fetcher.post(f"{url}/graphql", {"query": "{ a }"}, {"x-request-id": f"req-{n:08d}"}) for n in range(5))
+    )
+    await fetcher.close()
+    assert len(received) == 1
+
+
 async def test_sequential_identical_requests_are_each_sent(peer) -> None:
     url, received = peer
     fetcher = Fetcher()
