@@ -45,8 +45,9 @@ $(BENCH_NODE): bench/router/package.json bench/router/package-lock.json
 
 bench: $(INSTALLED) $(BENCH_NODE)
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y wrk; }
-	$(BIN)/python -m pip install --quiet py-spy==0.4.3
+	$(BIN)/python -m pip install --quiet py-spy==0.4.3 aiohttp==3.14.5
 	BENCH_COMMAND="make bench" $(BIN)/python -m bench.router.run
+	$(BIN)/python -m bench.router.http_clients >> bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

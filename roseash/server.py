@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import signal
 import socket
@@ -91,6 +92,13 @@ async def serve(app: ASGIApp, sock: socket.socket, resources: Resources, *, with
     )
     host, port = sock.getsockname()[:2]
     logger.info("serving on http://%s:%d", host, port)
+    # Requests allocate large, acyclic JSON trees that reference counting frees by itself;
+    # the cycle collector scanning them every 700 allocations cost the router about a third
+    # of its throughput under load (bench/RESULTS.md). Startup objects (schemas, plans'
+    # machinery) are frozen out of its scans, and it runs less often.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
     try:
         await server.serve(sockets=[sock])
     finally:

@@ -18,7 +18,18 @@ from router.fetcher import Fetcher, SubgraphError
 from router.plan import Fetch, QueryPlan
 from router.selection import INTERNAL_PREFIX, FieldItem, FragmentItem, Selection
 
-ResponsePath = list[str | int]
+# A response path as (parent, key) pairs back to the root: cheap to extend for every
+# object, turned into a list only when an error needs it.
+ResponsePath = tuple[Any, str | int] | None
+
+
+def path_list(path: ResponsePath) -> list[str | int]:
+    keys: list[str | int] = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    keys.reverse()
+    return keys
 
 
 class Execution:
@@ -125,7 +136,7 @@ class Execution:
                 and path[1] < len(origins)
             ):
                 for _, origin in origins[path[1]]:
-                    self.errors.append(_subgraph_error(error, fetch, [*origin, *path[2:]]))
+                    self.errors.append(_subgraph_error(error, fetch, [*path_list(origin), *path[2:]]))
             else:
                 self.errors.append(_subgraph_error(error, fetch, None))
 
@@ -147,11 +158,17 @@ class Execution:
     def _objects(self, fetch: Fetch) -> list[tuple[dict[str, Any], ResponsePath]]:
         found: list[tuple[dict[str, Any], ResponsePath]] = []
         for steps, type_filter in fetch.locations:
-            current: list[tuple[dict[str, Any], ResponsePath]] = [(self.data, [])]
+            current: list[tuple[dict[str, Any], ResponsePath]] = [(self.data, None)]
             for key, types in steps:
                 following: list[tuple[dict[str, Any], ResponsePath]] = []
+                append = following.append
                 for obj, path in current:
-                    _flatten(obj.get(key), [*path, key], types, following)
+                    value = obj.get(key)
+                    if type(value) is dict:
+                        if types is None or value.get("__typename") in types:
+                            append((value, (path, key)))
+                    elif type(value) is list:
+                        _flatten(value, (path, key), types, following)
                 current = following
             if type_filter is None:
                 found.extend(current)
@@ -166,12 +183,12 @@ def _flatten(
     types: frozenset[str] | None,
     into: list[tuple[dict[str, Any], ResponsePath]],
 ) -> None:
-    if isinstance(value, dict):
-        if types is None or value.get("__typename") in types:
-            into.append((value, path))
-    elif isinstance(value, list):
-        for position, item in enumerate(value):
-            _flatten(item, [*path, position], types, into)
+    for position, item in enumerate(value):
+        if type(item) is dict:
+            if types is None or item.get("__typename") in types:
+                into.append((item, (path, position)))
+        elif type(item) is list:
+            _flatten(item, (path, position), types, into)
 
 
 def _flat_keys(fetch: Fetch) -> tuple[str, ...] | None:

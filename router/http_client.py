@@ -1,9 +1,9 @@
 """A small HTTP/1.1 client for subgraph calls: keep-alive pools over asyncio streams.
 
-Measured on this machine against a loopback peer (bench/RESULTS.md has the
-numbers): httpx spent about 900 µs per sequential request and managed about
-550 requests/s at 50 concurrent, aiohttp 190 µs and 15,000/s, this client
-about 90 µs and 58,000/s. The router only ever POSTs JSON to subgraphs it was
+Measured on this machine against a loopback peer (bench/RESULTS.md, "Subgraph
+HTTP clients"): httpx spent about 900 µs per sequential request and managed
+about 500 requests/s from 50 tasks, aiohttp about 110 µs and 10,000/s, this
+client about 30 µs and 29,000/s. The router only ever POSTs JSON to subgraphs it was
 configured with, so it needs little of HTTP: fixed-length and chunked bodies,
 keep-alive, and a retry when a pooled connection turns out to have been
 closed by the peer before it answered.
