@@ -1,0 +1,615 @@
+"""Composition: Federation 2 subgraph SDLs in, a supergraph SDL (link v1.0, join v0.3) out.
+
+Types merge by name across subgraphs. Each subgraph that defines a type gets a
+`@join__type` (one per `@key`); a field gets `@join__field`s when not every
+subgraph of its type resolves it the same way (it is missing from some, or
+external, required, provided, overridden or typed differently). Output enums
+take the union of their values, input enums and input objects the
+intersection, so that every value a client can send is one every subgraph
+accepts. Errors carry the reference composer's codes and name the subgraph,
+the type and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from graphql import (
+    ListTypeNode,
+    NamedTypeNode,
+    NonNullTypeNode,
+    TypeNode,
+    print_ast,
+)
+
+from router.fieldset import parse_field_set, print_field_set
+from router.subgraph_schema import Field, SubgraphSchema, SubgraphSchemaError, Type, read_subgraph
+
+ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphSource:
+    name: str
+    url: str
+    sdl: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompositionError:
+    code: str
+    message: str
+
+
+@dataclass(slots=True)
+class Composition:
+    supergraph: str | None = None
+    errors: list[CompositionError] = field(default_factory=list)
+
+
+class _Failed(Exception):
+    pass
+
+
+def graph_enum_name(subgraph: str) -> str:
+    """The join__Graph value for a subgraph name, as the reference composers spell it."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", subgraph).upper()
+    return f"_{name}" if name[:1].isdigit() else name
+
+
+def compose(sources: Sequence[SubgraphSource]) -> Composition:
+    errors: list[CompositionError] = []
+    subgraphs: list[SubgraphSchema] = []
+    for source in sources:
+        try:
+            subgraphs.append(read_subgraph(source.name, source.url, source.sdl))
+        except SubgraphSchemaError as exc:
+            errors.append(CompositionError(exc.code, exc.message))
+    if errors:
+        return Composition(errors=errors)
+    composer = _Composer(sorted(subgraphs, key=lambda s: s.name))
+    try:
+        text = composer.run()
+    except _Failed:
+        return Composition(errors=composer.errors)
+    if composer.errors:
+        return Composition(errors=composer.errors)
+    return Composition(supergraph=text)
+
+
+@dataclass(slots=True)
+class _Occurrence:
+    subgraph: SubgraphSchema
+    graph: str
+    type: Type
+
+
+class _Composer:
+    def __init__(self, subgraphs: list[SubgraphSchema]) -> None:
+        self.subgraphs = subgraphs
+        self.errors: list[CompositionError] = []
+        self.graphs = {s.name: graph_enum_name(s.name) for s in subgraphs}
+        self.uses_inaccessible = False
+        self.uses_tag = False
+        self.used_access: set[str] = set()  # authenticated, requiresScopes, policy, cost, listSize
+        newest = max((s.federation_version or (2, 0) for s in subgraphs), default=(2, 0))
+        # The join version follows what the subgraphs' federation version can express:
+        # progressive override labels arrived with 2.7 (join v0.4), @context with 2.8 (v0.5).
+        self.join_version = "v0.5" if newest >= (2, 8) else "v0.4" if newest >= (2, 7) else "v0.3"
+
+    def error(self, code: str, message: str) -> None:
+        self.errors.append(CompositionError(code, message))
+
+    # -- gathering ------------------------------------------------------------
+
+    def _occurrences(self) -> dict[str, list[_Occurrence]]:
+        by_name: dict[str, list[_Occurrence]] = {}
+        for subgraph in self.subgraphs:
+            for item in subgraph.types.values():
+                operation = subgraph.root_of(item.name)
+                name = ROOT_NAMES[operation] if operation else item.name
+                by_name.setdefault(name, []).append(_Occurrence(subgraph, self.graphs[subgraph.name], item))
+            # Every subgraph has a query root, if only for _service; composition records it.
+            query = subgraph.roots.get("query", "Query")
+            if query not in subgraph.types:
+                empty = Type(query, "object")
+                by_name.setdefault("Query", []).append(_Occurrence(subgraph, self.graphs[subgraph.name], empty))
+        return by_name
+
+    def run(self) -> str:
+        occurrences = self._occurrences()
+        for name, found in occurrences.items():
+            kinds = {"interface" if o.type.interface_object else o.type.kind for o in found}
+            if len(kinds) > 1:
+                where = ", ".join(f"{o.type.kind} in {o.subgraph.name}" for o in found)
+                self.error("TYPE_KIND_MISMATCH", f'Type "{name}" has mismatched kind: it is defined as {where}')
+        if self.errors:
+            raise _Failed
+        self.input_usage, self.output_usage = self._usage(occurrences)
+        blocks: list[str] = []
+        order = {"object": 0, "interface": 1, "union": 2, "enum": 3, "input": 4, "scalar": 5}
+        names = sorted(occurrences, key=lambda n: (n not in ROOT_NAMES.values(), order[occurrences[n][0].type.kind]))
+        self.interface_objects = self._interface_object_fields(occurrences)
+        for name in names:
+            found = occurrences[name]
+            kind = "interface" if any(o.type.interface_object for o in found) else found[0].type.kind
+            if kind == "scalar" and name in BUILT_IN_SCALARS:
+                continue
+            block = getattr(self, f"_{kind}")(name, found)
+            if block:
+                blocks.append(block)
+        roots = [r for r in ("Query", "Mutation", "Subscription") if r in occurrences]
+        return self._document(roots, blocks)
+
+    def _usage(self, occurrences: dict[str, list[_Occurrence]]) -> tuple[set[str], set[str]]:
+        """Which named types appear in input positions, and which in output positions."""
+        inputs: set[str] = set()
+        outputs: set[str] = set()
+        for found in occurrences.values():
+            for occurrence in found:
+                for item in occurrence.type.fields.values():
+                    target = _named(item.type)
+                    (inputs if occurrence.type.kind == "input" else outputs).add(target)
+                    for argument in item.arguments:
+                        inputs.add(_named(argument.type))
+        return inputs, outputs
+
+    def _interface_object_fields(self, occurrences: dict[str, list[_Occurrence]]) -> dict[str, dict[str, list[str]]]:
+        """{interface: {field: [graphs of @interfaceObject that add it]}}: fields implementations inherit."""
+        added: dict[str, dict[str, list[str]]] = {}
+        for name, found in occurrences.items():
+            for occurrence in found:
+                if occurrence.type.interface_object:
+                    for field_name in occurrence.type.fields:
+                        added.setdefault(name, {}).setdefault(field_name, []).append(occurrence.graph)
+        return added
+
+    # -- types ------------------------------------------------------------------
+
+    def _join_types(self, found: list[_Occurrence]) -> list[str]:
+        directives: list[str] = []
+        for occurrence in found:
+            item = occurrence.type
+            extras = ""
+            if item.extension:
+                extras += ", extension: true"
+            if item.interface_object:
+                extras += ", isInterfaceObject: true"
+            if item.keys:
+                for fields, resolvable in item.keys:
+                    resolvable_text = "" if resolvable else ", resolvable: false"
+                    directives.append(
+                        f"@join__type(graph: {occurrence.graph}, key: {_string(fields)}{extras}{resolvable_text})"
+                    )
+            else:
+                directives.append(f"@join__type(graph: {occurrence.graph}{extras})")
+        return directives
+
+    def _description(self, found: Iterable[str | None]) -> str:
+        texts = [t for t in found if t]
+        if not texts:
+            return ""
+        chosen = max(set(texts), key=lambda t: (texts.count(t), -texts.index(t)))
+        return print_ast_description(chosen)
+
+    def _type_markers(self, found: list[_Occurrence]) -> list[str]:
+        markers: list[str] = []
+        if any(o.type.inaccessible for o in found):
+            self.uses_inaccessible = True
+            markers.append("@inaccessible")
+        for tag in _unique(t for o in found for t in o.type.tags):
+            self.uses_tag = True
+            markers.append(f"@tag(name: {_string(tag)})")
+        markers += self._access([d for o in found for d in o.type.access])
+        return markers
+
+    def _access(self, directives: list) -> list[str]:
+        """Access-control and cost directives, carried into the supergraph once each."""
+        printed: list[str] = []
+        for directive in directives:
+            self.used_access.add(directive.spec_name)
+            text = "@" + directive.spec_name + print_ast(directive.node)[len(directive.node.name.value) + 1 :]
+            if text not in printed:
+                printed.append(text)
+        return printed
+
+    def _object(self, name: str, found: list[_Occurrence], kind: str = "type") -> str:
+        implements = _unique(i for o in found for i in o.type.interfaces if not (o.type.interface_object))
+        directives = self._join_types(found)
+        for occurrence in found:
+            for interface in occurrence.type.interfaces:
+                directives.append(f"@join__implements(graph: {occurrence.graph}, interface: {_string(interface)})")
+        directives += self._type_markers(found)
+        field_names = _unique(f for o in found for f in o.type.fields)
+        inherited: dict[str, list[str]] = {}
+        if kind == "type":
+            for interface in implements:
+                for field_name in self.interface_objects.get(interface, {}):
+                    inherited.setdefault(field_name, [])
+        lines: list[str] = []
+        for field_name in field_names:
+            line = self._field(name, field_name, found)
+            if line:
+                lines.append(line)
+        for field_name in inherited:
+            if field_name not in field_names:
+                lines.append(self._inherited_field(name, field_name, implements))
+        head = f"{self._description(o.type.description for o in found)}{kind} {name}"
+        if implements:
+            head += " implements " + " & ".join(implements)
+        return _block(head, directives, lines)
+
+    def _interface(self, name: str, found: list[_Occurrence]) -> str:
+        return self._object(name, found, "interface")
+
+    def _inherited_field(self, type_name: str, field_name: str, interfaces: list[str]) -> str:
+        for interface in interfaces:
+            for subgraph in self.subgraphs:
+                item = subgraph.types.get(interface)
+                if item is not None and item.interface_object and field_name in item.fields:
+                    definition = item.fields[field_name]
+                    return (
+                        f"  {field_name}{_arguments(definition.arguments)}: {print_ast(definition.type)} @join__field"
+                    )
+        raise AssertionError(f"{type_name}.{field_name} has no @interfaceObject source")
+
+    def _field(self, type_name: str, field_name: str, found: list[_Occurrence]) -> str:
+        defining = [(o, o.type.fields[field_name]) for o in found if field_name in o.type.fields]
+        supergraph_type = self._merge_output_types(type_name, field_name, defining)
+        overridden = {f.override for _, f in defining if f.override}
+        joins: list[str] = []
+        needs_joins = len(defining) != len(found)
+        for occurrence, item in defining:
+            if occurrence.subgraph.name in overridden:
+                needs_joins = True
+                continue  # the override moved it away from this subgraph
+            parts = [f"graph: {occurrence.graph}"]
+            if item.requires:
+                parts.append(f"requires: {_string(_normal_field_set(item.requires))}")
+                needs_joins = True
+            if item.provides:
+                parts.append(f"provides: {_string(_normal_field_set(item.provides))}")
+                needs_joins = True
+            if print_ast(item.type) != supergraph_type:
+                parts.append(f"type: {_string(print_ast(item.type))}")
+                needs_joins = True
+            if item.external:
+                parts.append("external: true")
+                needs_joins = True
+            if item.override:
+                parts.append(f"override: {_string(item.override)}")
+                needs_joins = True
+            joins.append(f"@join__field({', '.join(parts)})")
+        markers: list[str] = []
+        fields = [f for _, f in defining]
+        if any(f.inaccessible for f in fields):
+            self.uses_inaccessible = True
+            markers.append("@inaccessible")
+        for tag in _unique(t for f in fields for t in f.tags):
+            self.uses_tag = True
+            markers.append(f"@tag(name: {_string(tag)})")
+        deprecated = next((f.deprecated for f in fields if f.deprecated is not None), None)
+        if deprecated is not None:
+            markers.insert(0, print_ast(deprecated))
+        markers += self._access([d for f in fields for d in f.access])
+        arguments = self._merge_arguments(type_name, field_name, defining)
+        description = self._description(f.description for f in fields)
+        directives = (joins if needs_joins else []) + markers
+        tail = (" " + " ".join(directives)) if directives else ""
+        indent_description = "".join(f"  {line}\n" for line in description.splitlines()) if description else ""
+        return f"{indent_description}  {field_name}{arguments}: {supergraph_type}{tail}"
+
+    def _merge_output_types(self, type_name: str, field_name: str, defining: list[tuple[_Occurrence, Field]]) -> str:
+        printed = [print_ast(f.type) for _, f in defining if not f.external] or [print_ast(f.type) for _, f in defining]
+        if len(set(printed)) == 1:
+            return printed[0]
+        # Shareable fields may differ in nullability: the supergraph promises the weakest.
+        shapes = {_strip_nonnull(p) for p in printed}
+        if len(shapes) == 1:
+            return _weakest(printed)
+        where = ", ".join(f'"{print_ast(f.type)}" in {o.subgraph.name}' for o, f in defining)
+        self.error(
+            "FIELD_TYPE_MISMATCH",
+            f'Type of field "{type_name}.{field_name}" is incompatible across subgraphs: it has type {where}',
+        )
+        return printed[0]
+
+    def _merge_arguments(self, type_name: str, field_name: str, defining: list[tuple[_Occurrence, Field]]) -> str:
+        resolving = [f for _, f in defining if not f.external] or [f for _, f in defining]
+        if not any(f.arguments for f in resolving):
+            return ""
+        names = _unique(a.name.value for f in resolving for a in f.arguments)
+        kept = []
+        for argument_name in names:
+            present = [next((a for a in f.arguments if a.name.value == argument_name), None) for f in resolving]
+            if any(p is None for p in present):
+                continue  # arguments are intersected: only those every subgraph accepts
+            kept.append(present[0])
+        return _arguments(kept)
+
+    def _union(self, name: str, found: list[_Occurrence]) -> str:
+        directives = self._join_types(found)
+        for occurrence in found:
+            for member in occurrence.type.members:
+                directives.append(f"@join__unionMember(graph: {occurrence.graph}, member: {_string(member)})")
+        directives += self._type_markers(found)
+        members = _unique(m for o in found for m in o.type.members)
+        head = f"{self._description(o.type.description for o in found)}union {name}"
+        return f"{head} {' '.join(directives)} = {' | '.join(members)}"
+
+    def _enum(self, name: str, found: list[_Occurrence]) -> str:
+        per_graph = [list(o.type.values) for o in found]
+        all_values = _unique(v for values in per_graph for v in values)
+        used_as_input = name in self.input_usage
+        used_as_output = name in self.output_usage
+        if used_as_input and used_as_output:
+            values = all_values
+            if any(set(v) != set(all_values) for v in per_graph):
+                self.error(
+                    "ENUM_VALUE_MISMATCH",
+                    f'Enum type "{name}" is used as both input and output type, '
+                    "but its values are not consistent across subgraphs",
+                )
+        elif used_as_input:
+            values = [v for v in all_values if all(v in values for values in per_graph)]
+        else:
+            values = all_values
+        lines = []
+        for value in values:
+            joins = [f"@join__enumValue(graph: {o.graph})" for o in found if value in o.type.values]
+            sources = [o.type.values[value] for o in found if value in o.type.values]
+            markers = []
+            deprecated = next((s.deprecated for s in sources if s.deprecated is not None), None)
+            if deprecated is not None:
+                markers.append(print_ast(deprecated))
+            if any(s.inaccessible for s in sources):
+                self.uses_inaccessible = True
+                markers.append("@inaccessible")
+            for tag in _unique(t for s in sources for t in s.tags):
+                self.uses_tag = True
+                markers.append(f"@tag(name: {_string(tag)})")
+            description = self._description(s.description for s in sources)
+            indent = "".join(f"  {line}\n" for line in description.splitlines()) if description else ""
+            lines.append(f"{indent}  {value} {' '.join(joins + markers)}")
+        head = f"{self._description(o.type.description for o in found)}enum {name}"
+        return _block(head, self._join_types(found) + self._type_markers(found), lines)
+
+    def _input(self, name: str, found: list[_Occurrence]) -> str:
+        field_names = _unique(f for o in found for f in o.type.fields)
+        lines = []
+        for field_name in field_names:
+            present = [o.type.fields.get(field_name) for o in found]
+            if any(p is None for p in present):
+                missing = [o.subgraph.name for o, p in zip(found, present, strict=True) if p is None]
+                required = [p for p in present if p is not None and isinstance(p.type, NonNullTypeNode)]
+                if required:
+                    self.error(
+                        "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
+                        f'Input object field "{name}.{field_name}" is required in some subgraphs '
+                        f"but does not appear in all subgraphs: it is missing in {', '.join(missing)}",
+                    )
+                continue
+            items = [p for p in present if p is not None]
+            supergraph_type = _strongest([print_ast(i.type) for i in items])
+            default = next((i.default_value for i in items if i.default_value is not None), None)
+            default_text = f" = {print_ast(default)}" if default is not None else ""
+            markers = []
+            if any(i.inaccessible for i in items):
+                self.uses_inaccessible = True
+                markers.append("@inaccessible")
+            tail = (" " + " ".join(markers)) if markers else ""
+            description = self._description(i.description for i in items)
+            indent = "".join(f"  {line}\n" for line in description.splitlines()) if description else ""
+            lines.append(f"{indent}  {field_name}: {supergraph_type}{default_text}{tail}")
+        if not lines:
+            self.error(
+                "EMPTY_MERGED_INPUT_TYPE",
+                f'None of the fields of input object type "{name}" are consistently defined '
+                "in all the subgraphs defining that type.",
+            )
+        head = f"{self._description(o.type.description for o in found)}input {name}"
+        return _block(head, self._join_types(found) + self._type_markers(found), lines)
+
+    def _scalar(self, name: str, found: list[_Occurrence]) -> str:
+        directives = self._join_types(found) + self._type_markers(found)
+        return f"{self._description(o.type.description for o in found)}scalar {name} {' '.join(directives)}"
+
+    # -- document ---------------------------------------------------------------
+
+    def _document(self, roots: list[str], blocks: list[str]) -> str:
+        links = [
+            '@link(url: "https://specs.apollo.dev/link/v1.0")',
+            f'@link(url: "https://specs.apollo.dev/join/{self.join_version}", for: EXECUTION)',
+        ]
+        cost = self.used_access & {"cost", "listSize"}
+        if cost:
+            imports = ', import: ["@listSize"]' if "listSize" in cost else ""
+            links.append(f'@link(url: "https://specs.apollo.dev/cost/v0.1"{imports})')
+        for feature in ("authenticated", "requiresScopes", "policy"):
+            if feature in self.used_access:
+                links.append(f'@link(url: "https://specs.apollo.dev/{feature}/v0.1", for: SECURITY)')
+        if self.uses_inaccessible:
+            links.append('@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)')
+        if self.uses_tag:
+            links.append('@link(url: "https://specs.apollo.dev/tag/v0.3")')
+        operations = "\n".join(f"  {r.lower()}: {r}" for r in roots)
+        parts = [f"schema {' '.join(links)} {{\n{operations}\n}}", _join_definitions(self.join_version)]
+        if cost:
+            parts.append(COST_DEFINITIONS)
+        parts += [
+            ACCESS_DEFINITIONS[feature]
+            for feature in ("authenticated", "requiresScopes", "policy")
+            if feature in self.used_access
+        ]
+        if self.uses_inaccessible:
+            parts.append(INACCESSIBLE_DEFINITION)
+        if self.uses_tag:
+            parts.append(TAG_DEFINITION)
+        graphs = "\n".join(
+            f"  {self.graphs[s.name]} @join__graph(name: {_string(s.name)}, url: {_string(s.url)})"
+            for s in self.subgraphs
+        )
+        parts.append(f"enum join__Graph {{\n{graphs}\n}}")
+        parts += blocks
+        return "\n\n".join(parts) + "\n"
+
+
+def _join_definitions(version: str) -> str:
+    field_arguments = "graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, "
+    field_arguments += "external: Boolean, override: String, usedOverridden: Boolean"
+    extra = ""
+    if version in ("v0.4", "v0.5"):
+        field_arguments += ", overrideLabel: String"
+    if version == "v0.5":
+        field_arguments += ", contextArguments: [join__ContextArgument!]"
+        extra = (
+            "\n\ninput join__ContextArgument {\n  name: String!\n  type: String!\n  context: String!\n"
+            "  selection: join__FieldValue!\n}\n\nscalar join__FieldValue"
+        )
+    field_directive = (
+        f"directive @join__field({field_arguments}) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION"
+    )
+    return JOIN_DEFINITIONS.replace("@@JOIN_FIELD@@", field_directive) + extra
+
+
+COST_DEFINITIONS = """directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | \
+INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], \
+requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION"""
+
+ACCESS_DEFINITIONS = {
+    "authenticated": "directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM",
+    "requiresScopes": (
+        "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | "
+        "INTERFACE | SCALAR | ENUM\n\nscalar requiresScopes__Scope"
+    ),
+    "policy": (
+        "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | "
+        "ENUM\n\nscalar policy__Policy"
+    ),
+}
+
+JOIN_DEFINITIONS = """directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
+
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+
+@@JOIN_FIELD@@
+
+directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
+
+directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, \
+resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | \
+ENUM | INPUT_OBJECT | SCALAR
+
+directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
+
+scalar join__FieldSet
+
+directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
+
+scalar link__Import
+
+enum link__Purpose {
+  \"\"\"`SECURITY` features provide metadata necessary to securely resolve fields.\"\"\"
+  SECURITY
+  \"\"\"`EXECUTION` features provide metadata necessary for operation execution.\"\"\"
+  EXECUTION
+}"""
+
+INACCESSIBLE_DEFINITION = (
+    "directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | "
+    "ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"
+)
+TAG_DEFINITION = (
+    "directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | "
+    "ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA"
+)
+
+
+def print_ast_description(text: str) -> str:
+    escaped = text.replace('"""', '\\"""')
+    return f'"""\n{escaped}\n"""\n'
+
+
+def _block(head: str, directives: list[str], lines: list[str]) -> str:
+    joined = (" " + " ".join(directives)) if directives else ""
+    return f"{head}{joined} {{\n" + "\n".join(lines) + "\n}"
+
+
+def _arguments(arguments: list) -> str:
+    if not arguments:
+        return ""
+    return "(" + ", ".join(print_ast(a) for a in arguments) + ")"
+
+
+def _string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _normal_field_set(text: str) -> str:
+    return print_field_set(parse_field_set(text))
+
+
+def _named(type_node: TypeNode) -> str:
+    while isinstance(type_node, NonNullTypeNode | ListTypeNode):
+        type_node = type_node.type
+    assert isinstance(type_node, NamedTypeNode)
+    return type_node.name.value
+
+
+def _strip_nonnull(printed: str) -> str:
+    return printed.replace("!", "")
+
+
+def _weakest(printed: list[str]) -> str:
+    """The type that promises least: nullable wherever any subgraph is nullable."""
+    result = list(printed[0])
+    for other in printed[1:]:
+        result = _combine(result, list(other), weakest=True)
+    return "".join(result)
+
+
+def _strongest(printed: list[str]) -> str:
+    """For inputs: non-null wherever any subgraph requires it."""
+    if len(set(printed)) == 1:
+        return printed[0]
+    result = list(printed[0])
+    for other in printed[1:]:
+        result = _combine(result, list(other), weakest=False)
+    return "".join(result)
+
+
+def _combine(a: list[str], b: list[str], *, weakest: bool) -> list[str]:
+    out: list[str] = []
+    i = j = 0
+    while i < len(a) or j < len(b):
+        ca = a[i] if i < len(a) else ""
+        cb = b[j] if j < len(b) else ""
+        if ca == cb:
+            out.append(ca)
+            i += 1
+            j += 1
+        elif ca == "!":
+            if not weakest:
+                out.append("!")
+            i += 1
+        elif cb == "!":
+            if not weakest:
+                out.append("!")
+            j += 1
+        else:
+            out.append(ca)
+            i += 1
+            j += 1
+    return out
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
