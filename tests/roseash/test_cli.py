@@ -106,7 +106,7 @@ def test_malformed_setting_is_one_line(tmp_path: Path) -> None:
 
 def test_malformed_supergraph_is_one_line_naming_the_line(tmp_path: Path) -> None:
     supergraph = tmp_path / "supergraph.graphql"
-    supergraph.write_text("schema @link(url: \"https://specs.apollo.dev/link/v1.0\") {\n  query: Query\n")
+    supergraph.write_text('schema @link(url: "https://specs.apollo.dev/link/v1.0") {\n  query: Query\n')
     env = plain_env(tmp_path, SUPERGRAPH_PATH=str(supergraph))
     code, _, stderr = run("serve", "router", "--port", "0", env=env)
     assert code == 1

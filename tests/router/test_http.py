@@ -170,3 +170,25 @@ async def test_limits_refuse_with_a_clear_code(router, query: str, code: str) ->
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == code
     assert log.requests == []
+
+
+async def test_get_refuses_mutations_with_405(resources: Resources) -> None:
+    scenario = corpus.scenario("mutations")
+    log = RequestLog()
+    async with corpus.serve(scenario, log) as urls:
+        gateway = Gateway.from_sdl(corpus.fixture("mutations")["supergraph"], subgraph_urls=urls)
+        app = create_http_app("router", resources, [graphql_route(gateway)])
+        async with serving(app) as url, httpx.AsyncClient(base_url=url) as client:
+            refused = await client.get(
+                "/graphql",
+                params={"query": "mutation { reset { seq } }"},
+                headers={"apollo-require-preflight": "true", "accept": GRAPHQL_RESPONSE},
+            )
+            allowed = await client.get(
+                "/graphql", params={"query": "{ count }"}, headers={"apollo-require-preflight": "true"}
+            )
+        await gateway.close()
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "POST"
+    assert allowed.status_code == 200
+    assert all("reset" not in request["body"]["query"] for request in log.requests)
