@@ -22,11 +22,12 @@ run: $(INSTALLED)
 test: $(INSTALLED) lint
 	$(BIN)/pytest
 
-# The fixtures under tests/router/fixtures come only from here, never from hand edits.
+# The fixtures under tests/router/fixtures and tests/router/composition/fixtures come only from here, never from hand edits.
 ORACLE := tests/router/oracle
 oracle: $(INSTALLED)
 	cd $(ORACLE) && npm ci --no-audit --no-fund
 	$(BIN)/python -m tests.router.record_oracle
+	$(BIN)/python -m tests.router.record_composition
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
