@@ -16,10 +16,14 @@ from pathlib import Path
 
 from migrations.runner import downgrade_async, upgrade_async
 from roseash.embedded import create_platform_app
+from roseash.platform_schema import DEFAULT_URL, SCHEMA_DIR, api_sdl, compose_platform, write_schema
 from roseash.server import UserError, bind, prepare_embedded, require_database, serve
 from roseash.services import EMBEDDED_PORT, PROCESSORS, SEEDS, SERVICES, load
+from router.composer import compose
 from router.gateway import Gateway, RequestError
 from router.plan import render
+from router.schema_check import BREAKING, DANGEROUS, SAFE, compare
+from router.subgraph_sources import SourceError, fetch_sources, file_sources, parse_pairs
 from router.supergraph import SupergraphError
 from shared.config import ConfigError, Settings, load_settings
 from shared.logs import configure_logging
@@ -52,6 +56,24 @@ def build_parser() -> argparse.ArgumentParser:
     plan_cmd.add_argument("operation", help="a file holding the operation, or - for standard input")
     plan_cmd.add_argument("--supergraph", help="supergraph SDL file (default SUPERGRAPH_PATH)")
     plan_cmd.add_argument("--name", help="the operation to plan, when the document holds several")
+
+    compose_cmd = commands.add_parser(
+        "compose", help="compose subgraphs into schema/supergraph.graphql and api.graphql"
+    )
+    compose_cmd.add_argument(
+        "--subgraph", action="append", default=[], metavar="NAME=URL", help="a running subgraph to ask for its SDL"
+    )
+    compose_cmd.add_argument(
+        "--file", action="append", default=[], metavar="NAME=PATH@URL", help="a subgraph SDL file and its URL"
+    )
+    compose_cmd.add_argument("--out", default=str(SCHEMA_DIR), help="where to write the two files (default schema)")
+    compose_cmd.add_argument(
+        "--url-template", default=DEFAULT_URL, help="URL of each platform subgraph (default %(default)s)"
+    )
+
+    check_cmd = commands.add_parser("check", help="list breaking, dangerous and safe changes to the API schema")
+    check_cmd.add_argument("--against", default=str(SCHEMA_DIR / "api.graphql"), help="the committed API schema")
+    check_cmd.add_argument("--api", help="the new API schema file (default: compose the platform's subgraphs)")
 
     commands.add_parser("worker", help="run the event processor until stopped")
     commands.add_parser("seed", help="load demo data that has not been loaded yet")
@@ -139,6 +161,52 @@ async def _plan(args: argparse.Namespace, settings: Settings) -> None:
         await gateway.close()
 
 
+async def _compose(args: argparse.Namespace, settings: Settings) -> None:
+    try:
+        if args.subgraph or args.file:
+            sources = await fetch_sources(parse_pairs(args.subgraph, "--subgraph")) if args.subgraph else []
+            files: dict[str, tuple[Path, str]] = {}
+            for name, spec in parse_pairs(args.file, "--file").items():
+                path, _, url = spec.partition("@")
+                files[name] = (Path(path), url or f"http://{name}.invalid/graphql")
+            sources += await asyncio.to_thread(file_sources, files)
+            result = compose(sources)
+        else:
+            result = compose_platform(args.url_template)
+    except SourceError as exc:
+        raise UserError(str(exc)) from None
+    if result.supergraph is None:
+        for error in result.errors:
+            print(f"{error.code}: {error.message}", file=sys.stderr)
+        raise UserError(f"composition failed with {len(result.errors)} error(s)")
+    supergraph, api = await asyncio.to_thread(write_schema, Path(args.out), result.supergraph)
+    print(f"wrote {supergraph} and {api}")
+
+
+async def _check(args: argparse.Namespace, settings: Settings) -> None:
+    against = Path(args.against)
+    if not await asyncio.to_thread(against.exists):
+        raise UserError(f"no committed API schema at {against}; run `roseash compose` first", 2)
+    if args.api:
+        new_api = await asyncio.to_thread(Path(args.api).read_text)
+    else:
+        result = compose_platform()
+        if result.supergraph is None:
+            raise UserError("; ".join(f"{e.code}: {e.message}" for e in result.errors))
+        new_api = api_sdl(result.supergraph)
+    changes = compare(await asyncio.to_thread(against.read_text), new_api)
+    for level in (BREAKING, DANGEROUS, SAFE):
+        for change in (c for c in changes if c.level == level):
+            print(f"{level}: {change.message}")
+    breaking = sum(c.level == BREAKING for c in changes)
+    print(
+        f"{breaking} breaking, {sum(c.level == DANGEROUS for c in changes)} dangerous, "
+        f"{sum(c.level == SAFE for c in changes)} safe change(s)"
+    )
+    if breaking:
+        raise UserError(f"{breaking} breaking change(s) against {against}", 1)
+
+
 async def _worker(args: argparse.Namespace, settings: Settings) -> None:
     resources = Resources.open(settings)
     stop = asyncio.Event()
@@ -165,6 +233,8 @@ async def _seed(args: argparse.Namespace, settings: Settings) -> None:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[None]]] = {
     "serve": _serve,
     "migrate": _migrate,
+    "compose": _compose,
+    "check": _check,
     "plan": _plan,
     "worker": _worker,
     "seed": _seed,

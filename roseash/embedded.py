@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
 from roseash.services import SERVICES, subgraphs
-from router.app import graphql_route, load_gateway
+from router.app import admin_route, graphql_route, router_state
 from shared.app import create_http_app
 from shared.resources import Resources
 
@@ -17,7 +17,8 @@ def create_platform_app(resources: Resources) -> Starlette:
     The ActivityPub sidecar takes its well-known paths when it is built
     (issue 7); until then it serves health only, under /activitypub.
     """
-    routes: list[BaseRoute] = [graphql_route(load_gateway(resources))]
+    router = router_state(resources)
+    routes: list[BaseRoute] = [graphql_route(router), admin_route(router)]
     routes += [Mount(f"/subgraphs/{service.name}", app=service.create_app(resources)) for service in subgraphs()]
     routes.append(Mount("/activitypub", app=SERVICES["activitypub"].create_app(resources)))
     routes.append(Mount("/", app=SERVICES["web"].create_app(resources)))

@@ -1,38 +1,114 @@
-"""The router service: GraphQL over HTTP at /graphql in front of the supergraph's subgraphs."""
+"""The router service: GraphQL over HTTP at /graphql in front of the supergraph's subgraphs.
+
+The supergraph comes from SUPERGRAPH_PATH, or, with SUBGRAPH_URLS, is composed
+from the running subgraphs at start and again on `POST /admin/recompose`
+(allowed only with ROUTER_ADMIN_SECRET as a bearer token). A composition that
+fails leaves the running supergraph in place and says why.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
 
+import orjson
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
+from router.composer import compose
 from router.gateway import Gateway
 from router.http import GraphQLEndpoint
+from router.subgraph_sources import SourceError, fetch_sources
 from router.supergraph import load_supergraph
 from shared.app import create_http_app
+from shared.config import Settings
+from shared.http import problem_response
 from shared.resources import Resources
 
 logger = logging.getLogger("roseash.router")
 
 
-def graphql_route(gateway: Gateway | None) -> Route:
-    return Route("/graphql", GraphQLEndpoint(lambda: gateway).handle, methods=["GET", "POST"])
+class RouterState:
+    """The gateway in service, replaced whole when a recomposition succeeds."""
+
+    def __init__(self, settings: Settings, gateway: Gateway | None = None) -> None:
+        self.settings = settings
+        self.gateway = gateway
+        self._lock = asyncio.Lock()
+
+    def _configure(self, gateway: Gateway) -> Gateway:
+        gateway.fetcher.default_timeout = self.settings.subgraph_timeout
+        for name, seconds in self.settings.subgraph_timeouts.items():
+            if any(g.name == name for g in gateway.supergraph.graphs.values()):
+                gateway.set_subgraph_timeout(name, seconds)
+        return gateway
+
+    def load_file(self) -> None:
+        path = self.settings.supergraph_path
+        if not path.exists():
+            logger.warning("no supergraph at %s: /graphql is unavailable until one is composed", path)
+            return
+        self.gateway = self._configure(Gateway(load_supergraph(path.read_text())))
+
+    async def current(self) -> Gateway | None:
+        if self.gateway is None and self.settings.subgraph_urls:
+            await self.recompose()
+        return self.gateway
+
+    async def recompose(self) -> list[str]:
+        """Compose from the subgraphs now; return the problems (empty when the new supergraph is in service)."""
+        async with self._lock:
+            try:
+                sources = await fetch_sources(self.settings.subgraph_urls, self.settings.subgraph_timeout)
+            except SourceError as exc:
+                logger.warning("recomposition failed: %s", exc)
+                return [str(exc)]
+            result = compose(sources)
+            if result.supergraph is None:
+                problems = [f"{e.code}: {e.message}" for e in result.errors]
+                logger.warning("recomposition failed; keeping the running supergraph", extra={"errors": problems})
+                return problems
+            previous, self.gateway = self.gateway, self._configure(Gateway(load_supergraph(result.supergraph)))
+            logger.info("recomposed the supergraph from %d subgraphs", len(sources))
+        if previous is not None:
+            await previous.close()
+        return []
 
 
-def load_gateway(resources: Resources) -> Gateway | None:
-    """The supergraph in SUPERGRAPH_PATH; without one, /graphql answers 503 and says why."""
-    path = resources.settings.supergraph_path
-    if not path.exists():
-        logger.warning("no supergraph at %s: /graphql is unavailable until one is composed", path)
-        return None
-    settings = resources.settings
-    gateway = Gateway(load_supergraph(path.read_text()))
-    gateway.fetcher.default_timeout = settings.subgraph_timeout
-    for name, seconds in settings.subgraph_timeouts.items():
-        gateway.set_subgraph_timeout(name, seconds)
-    return gateway
+def graphql_route(state: RouterState) -> Route:
+    return Route("/graphql", GraphQLEndpoint(state.current).handle, methods=["GET", "POST"])
+
+
+def admin_route(state: RouterState) -> Route:
+    async def recompose(request: Request) -> Response:
+        secret = state.settings.router_admin_secret
+        if secret is None or not state.settings.subgraph_urls:
+            return problem_response(
+                404, "Not Found", detail="recomposition needs SUBGRAPH_URLS and ROUTER_ADMIN_SECRET"
+            )
+        presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(presented.encode(), secret.encode()):
+            return problem_response(401, "Unauthorized", detail="present the admin secret as a bearer token")
+        problems = await state.recompose()
+        if problems:
+            return problem_response(
+                422, "Unprocessable Content", detail="composition failed; the running supergraph stays", errors=problems
+            )
+        return Response(orjson.dumps({"status": "recomposed"}), media_type="application/json")
+
+    return Route("/admin/recompose", recompose, methods=["POST"])
+
+
+def router_state(resources: Resources) -> RouterState:
+    state = RouterState(resources.settings)
+    if not resources.settings.subgraph_urls:
+        state.load_file()
+    return state
 
 
 def create_app(resources: Resources) -> Starlette:
-    return create_http_app("router", resources, [graphql_route(load_gateway(resources))])
+    state = router_state(resources)
+    return create_http_app("router", resources, [graphql_route(state), admin_route(state)])

@@ -141,6 +141,9 @@ class _Composer:
             block = getattr(self, f"_{kind}")(name, found)
             if block:
                 blocks.append(block)
+        if not any(o.type.fields for o in occurrences.get("Query", ())):
+            self.error("NO_QUERIES", "No queries found in any subgraph: a supergraph must have a query root type.")
+            raise _Failed
         roots = [r for r in ("Query", "Mutation", "Subscription") if r in occurrences]
         return self._document(roots, blocks)
 

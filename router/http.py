@@ -10,7 +10,7 @@ that is not JSON.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +70,9 @@ def _bad_request(detail: str, media: str, status: int = 400) -> Response:
 
 
 class GraphQLEndpoint:
-    """The `/graphql` route. `gateway` is read per request, so a recomposed supergraph swaps in whole."""
+    """The `/graphql` route. `gateway` is asked per request, so a recomposed supergraph swaps in whole."""
 
-    def __init__(self, gateway: Callable[[], Gateway | None]) -> None:
+    def __init__(self, gateway: Callable[[], Awaitable[Gateway | None]]) -> None:
         self._gateway = gateway
 
     async def handle(self, request: Request) -> Response:
@@ -86,7 +86,7 @@ class GraphQLEndpoint:
                 "Not Acceptable",
                 detail=f"this endpoint answers {GRAPHQL_RESPONSE} or {JSON}; the Accept header allows neither",
             )
-        gateway = self._gateway()
+        gateway = await self._gateway()
         if gateway is None:
             return problem_response(503, "Service Unavailable", detail="no supergraph is loaded")
         if _content_type(request) in _SIMPLE_CONTENT_TYPES and not any(h in request.headers for h in PREFLIGHT_HEADERS):

@@ -32,6 +32,8 @@ VARIABLES: dict[str, str] = {
     "SUPERGRAPH_PATH": "the supergraph SDL the router serves; default schema/supergraph.graphql",
     "SUBGRAPH_TIMEOUT_SECONDS": "how long the router waits for a subgraph; default 30",
     "SUBGRAPH_TIMEOUTS": "per-subgraph overrides, as name=seconds pairs: reviews=2,products=5",
+    "SUBGRAPH_URLS": "compose at start from running subgraphs instead of SUPERGRAPH_PATH: name=url pairs",
+    "ROUTER_ADMIN_SECRET": "enables POST /admin/recompose for callers presenting it as a bearer token",
 }
 
 
@@ -56,6 +58,8 @@ class Settings:
     supergraph_path: Path
     subgraph_timeout: float
     subgraph_timeouts: dict[str, float]
+    subgraph_urls: dict[str, str]
+    router_admin_secret: str | None
 
     @property
     def is_sqlite(self) -> bool:
@@ -87,6 +91,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         supergraph_path=Path(get("SUPERGRAPH_PATH") or "schema/supergraph.graphql").resolve(),
         subgraph_timeout=_positive_float("SUBGRAPH_TIMEOUT_SECONDS", get("SUBGRAPH_TIMEOUT_SECONDS"), 30.0),
         subgraph_timeouts=_timeouts(get("SUBGRAPH_TIMEOUTS")),
+        subgraph_urls=_urls(get("SUBGRAPH_URLS")),
+        router_admin_secret=_secret("ROUTER_ADMIN_SECRET", get("ROUTER_ADMIN_SECRET")),
     )
 
 
@@ -176,6 +182,24 @@ def _timeouts(raw: str | None) -> dict[str, float]:
             raise ConfigError(f"SUBGRAPH_TIMEOUTS must be name=seconds pairs separated by commas, got {pair!r}")
         timeouts[name.strip()] = _positive_float("SUBGRAPH_TIMEOUTS", seconds.strip(), 0.0)
     return timeouts
+
+
+def _urls(raw: str | None) -> dict[str, str]:
+    urls: dict[str, str] = {}
+    for pair in (raw or "").split(","):
+        if not pair.strip():
+            continue
+        name, sep, url = pair.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"SUBGRAPH_URLS must be name=url pairs separated by commas, got {pair!r}")
+        urls[name.strip()] = _http_url("SUBGRAPH_URLS", url.strip())
+    return urls
+
+
+def _secret(name: str, raw: str | None) -> str | None:
+    if raw is not None and len(raw) < 16:
+        raise ConfigError(f"{name} must be at least 16 characters long")
+    return raw
 
 
 def _boolean(name: str, raw: str | None, default: bool) -> bool:

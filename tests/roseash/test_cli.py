@@ -158,3 +158,36 @@ async def test_worker_runs_until_stopped(backend: Backend) -> None:
     assert await stop(process) == 0
     assert process.stderr is not None
     assert "worker stopped" in (await process.stderr.read()).decode()
+
+
+def test_compose_from_files_then_check(tmp_path: Path) -> None:
+    scenario = Path(__file__).resolve().parents[1] / "router" / "scenarios" / "bench"
+    files = [
+        f"--file={n}={scenario / f'{n}.graphql'}@http://{n}:4000/graphql"
+        for n in ("users", "reviews", "products", "inventory")
+    ]
+    code, stdout, stderr = run("compose", *files, "--out", str(tmp_path / "schema"), env=plain_env(tmp_path))
+    assert code == 0, stderr
+    api = tmp_path / "schema" / "api.graphql"
+    assert "type Query" in api.read_text()
+    assert "join__" in (tmp_path / "schema" / "supergraph.graphql").read_text()
+    code, stdout, _ = run("check", "--against", str(api), "--api", str(api), env=plain_env(tmp_path))
+    assert (code, stdout.strip()) == (0, "0 breaking, 0 dangerous, 0 safe change(s)")
+    shrunk = tmp_path / "shrunk.graphql"
+    shrunk.write_text(api.read_text().replace("  me: User\n", ""))
+    code, stdout, stderr = run("check", "--against", str(api), "--api", str(shrunk), env=plain_env(tmp_path))
+    assert code == 1
+    assert "breaking: Field Query.me was removed." in stdout
+    assert_one_line(stderr, "1 breaking change(s)")
+
+
+def test_compose_reports_composition_errors(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.graphql", tmp_path / "two.graphql"
+    one.write_text("type Query { a: Thing } type Thing { id: ID }")
+    two.write_text("type Query { b: Thing } interface Thing { id: ID }")
+    code, _, stderr = run(
+        "compose", f"--file=one={one}", f"--file=two={two}", "--out", str(tmp_path), env=plain_env(tmp_path)
+    )
+    assert code == 1
+    assert stderr.splitlines()[0].startswith('TYPE_KIND_MISMATCH: Type "Thing" has mismatched kind')
+    assert stderr.splitlines()[-1] == "roseash: composition failed with 1 error(s)"

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from router.app import graphql_route
+from router.app import RouterState, graphql_route
 from router.gateway import Gateway
 from router.http import GRAPHQL_RESPONSE
 from shared.app import create_http_app
@@ -25,7 +25,7 @@ async def router(resources: Resources) -> AsyncIterator[tuple[httpx.AsyncClient,
     log = RequestLog()
     async with corpus.serve(scenario, log) as urls:
         gateway = Gateway.from_sdl(corpus.fixture("bench")["supergraph"], subgraph_urls=urls)
-        app = create_http_app("router", resources, [graphql_route(gateway)])
+        app = create_http_app("router", resources, [graphql_route(RouterState(resources.settings, gateway))])
         async with serving(app) as url, httpx.AsyncClient(base_url=url) as client:
             yield client, log
         await gateway.close()
@@ -177,7 +177,7 @@ async def test_get_refuses_mutations_with_405(resources: Resources) -> None:
     log = RequestLog()
     async with corpus.serve(scenario, log) as urls:
         gateway = Gateway.from_sdl(corpus.fixture("mutations")["supergraph"], subgraph_urls=urls)
-        app = create_http_app("router", resources, [graphql_route(gateway)])
+        app = create_http_app("router", resources, [graphql_route(RouterState(resources.settings, gateway))])
         async with serving(app) as url, httpx.AsyncClient(base_url=url) as client:
             refused = await client.get(
                 "/graphql",
