@@ -24,6 +24,7 @@ from graphql import (
     print_ast,
 )
 
+from router.composition_rules import check_subgraph, key_fields
 from router.fieldset import parse_field_set, print_field_set
 from router.subgraph_schema import Field, SubgraphSchema, SubgraphSchemaError, Type, read_subgraph
 
@@ -120,6 +121,10 @@ class _Composer:
         return by_name
 
     def run(self) -> str:
+        for subgraph in self.subgraphs:
+            check_subgraph(subgraph, self.error)
+        if self.errors:
+            raise _Failed
         occurrences = self._occurrences()
         for name, found in occurrences.items():
             kinds = {"interface" if o.type.interface_object else o.type.kind for o in found}
@@ -263,6 +268,7 @@ class _Composer:
         defining = [(o, o.type.fields[field_name]) for o in found if field_name in o.type.fields]
         supergraph_type = self._merge_output_types(type_name, field_name, defining)
         overridden = {f.override for _, f in defining if f.override}
+        self._check_sharing(type_name, field_name, defining, overridden)
         joins: list[str] = []
         needs_joins = len(defining) != len(found)
         for occurrence, item in defining:
@@ -305,32 +311,106 @@ class _Composer:
         indent_description = "".join(f"  {line}\n" for line in description.splitlines()) if description else ""
         return f"{indent_description}  {field_name}{arguments}: {supergraph_type}{tail}"
 
+    def _check_sharing(
+        self, type_name: str, field_name: str, defining: list[tuple[_Occurrence, Field]], overridden: set[str]
+    ) -> None:
+        if defining and defining[0][0].type.kind != "object":
+            return
+        if all(f.external for _, f in defining):
+            names = ", ".join(f'"{o.subgraph.name}"' for o, _ in defining)
+            self.error(
+                "EXTERNAL_MISSING_ON_BASE",
+                f'Field "{type_name}.{field_name}" is marked @external on all the subgraphs in which it is listed '
+                f"(subgraph {names}).",
+            )
+            return
+        for occurrence, item in defining:
+            if item.override and any(o.subgraph.name == item.override and f.override for o, f in defining):
+                self.error(
+                    "OVERRIDE_SOURCE_HAS_OVERRIDE",
+                    f'Field "{type_name}.{field_name}" on subgraph "{occurrence.subgraph.name}" is also marked with '
+                    f'directive @override in subgraph "{item.override}". Only one @override directive is allowed '
+                    "per field.",
+                )
+        resolving = [(o, f) for o, f in defining if not f.external and o.subgraph.name not in overridden]
+        if len(resolving) < 2:
+            return
+        unshared = [
+            o.subgraph.name
+            for o, f in resolving
+            if not (
+                f.shareable or o.subgraph.federation_version is None or field_name in key_fields(o.subgraph, o.type)
+            )
+        ]
+        if unshared:
+            names = " and ".join(f'"{o.subgraph.name}"' for o, _ in resolving)
+            which = "all of them" if len(unshared) == len(resolving) else f'subgraph "{unshared[0]}"'
+            self.error(
+                "INVALID_FIELD_SHARING",
+                f'Non-shareable field "{type_name}.{field_name}" is resolved from multiple subgraphs: it is resolved '
+                f"from subgraphs {names} and defined as non-shareable in {which}",
+            )
+
     def _merge_output_types(self, type_name: str, field_name: str, defining: list[tuple[_Occurrence, Field]]) -> str:
         printed = [print_ast(f.type) for _, f in defining if not f.external] or [print_ast(f.type) for _, f in defining]
+        every = [print_ast(f.type) for _, f in defining]
+        if len({_strip_nonnull(p) for p in every}) > 1:
+            where = " but ".join(f'type "{print_ast(f.type)}" in subgraph "{o.subgraph.name}"' for o, f in defining)
+            self.error(
+                "FIELD_TYPE_MISMATCH",
+                f'Type of field "{type_name}.{field_name}" is incompatible across subgraphs: it has {where}',
+            )
+            if any(f.external for _, f in defining):
+                self.error(
+                    "EXTERNAL_TYPE_MISMATCH",
+                    f'Type of field "{type_name}.{field_name}" is incompatible across subgraphs (where marked '
+                    f"@external): it has {where}",
+                )
+            return printed[0]
         if len(set(printed)) == 1:
             return printed[0]
         # Shareable fields may differ in nullability: the supergraph promises the weakest.
-        shapes = {_strip_nonnull(p) for p in printed}
-        if len(shapes) == 1:
-            return _weakest(printed)
-        where = ", ".join(f'"{print_ast(f.type)}" in {o.subgraph.name}' for o, f in defining)
-        self.error(
-            "FIELD_TYPE_MISMATCH",
-            f'Type of field "{type_name}.{field_name}" is incompatible across subgraphs: it has type {where}',
-        )
-        return printed[0]
+        return _weakest(printed)
 
     def _merge_arguments(self, type_name: str, field_name: str, defining: list[tuple[_Occurrence, Field]]) -> str:
-        resolving = [f for _, f in defining if not f.external] or [f for _, f in defining]
-        if not any(f.arguments for f in resolving):
+        pairs = [(o, f) for o, f in defining if not f.external] or list(defining)
+        if not any(f.arguments for _, f in pairs):
             return ""
-        names = _unique(a.name.value for f in resolving for a in f.arguments)
+        owners = [o.subgraph.name for o, _ in pairs]
+        coordinate = f"{type_name}.{field_name}"
         kept = []
-        for argument_name in names:
-            present = [next((a for a in f.arguments if a.name.value == argument_name), None) for f in resolving]
+        for argument_name in _unique(a.name.value for _, f in pairs for a in f.arguments):
+            present = [next((a for a in f.arguments if a.name.value == argument_name), None) for _, f in pairs]
             if any(p is None for p in present):
+                required = [
+                    o
+                    for o, p in zip(owners, present, strict=True)
+                    if p is not None and isinstance(p.type, NonNullTypeNode)
+                ]
+                missing = [o for o, p in zip(owners, present, strict=True) if p is None]
+                if required:
+                    self.error(
+                        "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
+                        f'Argument "{coordinate}({argument_name}:)" is required in some subgraphs but does not appear '
+                        f'in all subgraphs: it is required in subgraph "{required[0]}" but does not appear in '
+                        f'subgraph "{missing[0]}"',
+                    )
                 continue  # arguments are intersected: only those every subgraph accepts
-            kept.append(present[0])
+            arguments = [p for p in present if p is not None]
+            types = [print_ast(a.type) for a in arguments]
+            if len({_strip_nonnull(t) for t in types}) > 1:
+                where = " but ".join(f'type "{t}" in subgraph "{o}"' for t, o in zip(types, owners, strict=True))
+                self.error(
+                    "FIELD_ARGUMENT_TYPE_MISMATCH",
+                    f'Type of argument "{coordinate}({argument_name}:)" is incompatible across subgraphs: '
+                    f"it has {where}",
+                )
+            if len({print_ast(a.default_value) if a.default_value else None for a in arguments}) > 1:
+                self.error(
+                    "FIELD_ARGUMENT_DEFAULT_MISMATCH",
+                    f'Argument "{coordinate}({argument_name}:)" has incompatible default values across subgraphs',
+                )
+            kept.append(arguments[0])
         return _arguments(kept)
 
     def _union(self, name: str, found: list[_Occurrence]) -> str:
@@ -358,6 +438,12 @@ class _Composer:
                 )
         elif used_as_input:
             values = [v for v in all_values if all(v in values for values in per_graph)]
+            if not values:
+                self.error(
+                    "EMPTY_MERGED_ENUM_TYPE",
+                    f'None of the values of enum type "{name}" are defined consistently in all the subgraphs defining '
+                    "that type. As only values common to all subgraphs are merged, this would result in an empty type.",
+                )
         else:
             values = all_values
         lines = []
@@ -396,7 +482,26 @@ class _Composer:
                     )
                 continue
             items = [p for p in present if p is not None]
-            supergraph_type = _strongest([print_ast(i.type) for i in items])
+            types = [print_ast(i.type) for i in items]
+            if len({_strip_nonnull(t) for t in types}) > 1:
+                where = " but ".join(
+                    f'type "{t}" in subgraph "{o.subgraph.name}"' for t, o in zip(types, found, strict=True)
+                )
+                self.error(
+                    "FIELD_TYPE_MISMATCH",
+                    f'Type of field "{name}.{field_name}" is incompatible across subgraphs: it has {where}',
+                )
+            defaults = [print_ast(i.default_value) if i.default_value is not None else None for i in items]
+            if len(set(defaults)) > 1:
+                where = " but ".join(
+                    f'default value {d} in subgraph "{o.subgraph.name}"' for d, o in zip(defaults, found, strict=True)
+                )
+                self.error(
+                    "INPUT_FIELD_DEFAULT_MISMATCH",
+                    f'Input field "{name}.{field_name}" has incompatible default values across subgraphs: '
+                    f"it has {where}",
+                )
+            supergraph_type = _strongest(types)
             default = next((i.default_value for i in items if i.default_value is not None), None)
             default_text = f" = {print_ast(default)}" if default is not None else ""
             markers = []

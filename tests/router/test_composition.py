@@ -1,0 +1,79 @@
+"""Our composer over the composition corpus, against what @theguild/federation-composition recorded.
+
+Sets that compose must give the same supergraph up to ordering; sets that fail
+must fail with the same error codes.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import pytest
+
+from router.composer import SubgraphSource, compose
+from tests.router import composition_corpus as corpus
+from tests.router.sdl_normal import normal_sdl
+
+# Rules not implemented yet, each with what is missing. Strict: a case that starts
+# passing must leave this list.
+KNOWN_GAPS: dict[str, str] = {
+    "failing-compose_directive_federation_directive": "@composeDirective is not validated",
+    "failing-compose_directive_not_linked": "@composeDirective is not validated",
+    "failing-context_not_set": "@context/@fromContext are not supported",
+    "failing-default_value_uses_inaccessible": "@inaccessible reference rules are not checked",
+    "failing-directive_definition_invalid": "federation directive definitions in a subgraph are not validated",
+    "failing-extension_with_no_base": "type extensions without a base are not detected",
+    "failing-external_argument_missing": "@external fields' arguments are not compared",
+    "failing-implemented_by_inaccessible": "@inaccessible reference rules are not checked",
+    "failing-interface_key_missing_implementation": "entity interface rules are not checked",
+    "failing-interface_key_not_on_implementation": "entity interface rules are not checked",
+    "failing-interface_object_without_interface": "entity interface rules are not checked",
+    "failing-link_import_name_mismatch": "@link imports are not compared across subgraphs",
+    "failing-link_import_unknown_directive": "@link imports are not validated",
+    "failing-missing_transitive_auth_requirements": "@requires vs access-control requirements are not checked",
+    "failing-only_inaccessible_children": "@inaccessible reference rules are not checked",
+    "failing-query_root_inaccessible": "@inaccessible reference rules are not checked",
+    "failing-referenced_inaccessible": "@inaccessible reference rules are not checked",
+    "failing-required_argument_inaccessible": "@inaccessible reference rules are not checked",
+    "failing-requires_fields_not_string": "a non-string fields argument is reported as invalid fields, not its type",
+    "failing-type_definition_invalid": "federation type definitions in a subgraph are not validated",
+    "failing-unknown_directive": "directives used in a subgraph are not checked against its definitions",
+    "failing-unreachable_field_unknown_key": "satisfiability is not checked",
+    "failing-unreachable_field_unresolvable_key": "satisfiability is not checked",
+    "failing-unreachable_requires_source": "satisfiability is not checked",
+    "failing-unreachable_root_type_in_subgraph": "satisfiability is not checked",
+    "failing-unreachable_value_type_field": "satisfiability is not checked",
+    "passing-compose_directive": "@composeDirective directives are not carried into the supergraph",
+    "passing-cost_and_list_size": "cost directives on arguments and types differ from the reference's output",
+    "passing-custom_scalars_and_directive_definitions": "custom directive definitions are not carried",
+    "passing-descriptions_deprecations": "description and deprecation merging differs from the reference",
+    "passing-override_with_label": "progressive @override labels are not written (join v0.4 overrideLabel)",
+    "passing-shareable_value_types": "nullability merging of shareable fields differs from the reference",
+    "passing-tag_and_inaccessible": "@tag/@inaccessible on arguments and enum values differ from the reference",
+}
+
+
+def _cases() -> list[object]:
+    params = []
+    for case in corpus.cases():
+        if case.kind == "scenario":
+            continue  # the router scenarios have their own test (test_composer.py)
+        marks = [pytest.mark.xfail(reason=KNOWN_GAPS[case.id], strict=True)] if case.id in KNOWN_GAPS else []
+        params.append(pytest.param(case, id=case.id, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_like_the_reference(case: corpus.Case) -> None:
+    expected = corpus.expectation(case)
+    result = compose([SubgraphSource(name, corpus.subgraph_url(name), sdl) for name, sdl in case.subgraphs()])
+    if expected.composed:
+        assert result.errors == []
+        assert result.supergraph is not None
+        ours, theirs = normal_sdl(result.supergraph), normal_sdl(expected.supergraph or "")
+        assert ours == theirs, "\n".join(difflib.unified_diff(theirs.splitlines(), ours.splitlines(), lineterm=""))
+    else:
+        assert result.supergraph is None
+        assert sorted({e.code for e in result.errors}) == expected.codes
+        for error in result.errors:
+            assert error.message, error.code
