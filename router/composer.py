@@ -219,7 +219,18 @@ class _Composer:
         printed: list[str] = []
         for directive in directives:
             self.used_access.add(directive.spec_name)
-            text = "@" + directive.spec_name + print_ast(directive.node)[len(directive.node.name.value) + 1 :]
+            node = directive.node
+            if directive.spec_name == "listSize":
+                # Written without arguments that only repeat their defaults, as the reference does.
+                node = node.__class__(
+                    name=node.name,
+                    arguments=tuple(
+                        a
+                        for a in node.arguments or ()
+                        if not (a.name.value == "requireOneSlicingArgument" and print_ast(a.value) == "true")
+                    ),
+                )
+            text = "@" + directive.spec_name + print_ast(node)[len(node.name.value) + 1 :]
             if text not in printed:
                 printed.append(text)
         return printed
@@ -268,11 +279,15 @@ class _Composer:
         defining = [(o, o.type.fields[field_name]) for o in found if field_name in o.type.fields]
         supergraph_type = self._merge_output_types(type_name, field_name, defining)
         overridden = {f.override for _, f in defining if f.override}
+        # A progressive override (with a label) keeps the source's definition, tagged with the same label.
+        labels = {f.override: f.override_label for _, f in defining if f.override and f.override_label}
         self._check_sharing(type_name, field_name, defining, overridden)
         joins: list[str] = []
         needs_joins = len(defining) != len(found)
+        # When any subgraph's type differs from the supergraph's, every join says its own.
+        typed = any(print_ast(f.type) != supergraph_type for _, f in defining)
         for occurrence, item in defining:
-            if occurrence.subgraph.name in overridden:
+            if occurrence.subgraph.name in overridden and occurrence.subgraph.name not in labels:
                 needs_joins = True
                 continue  # the override moved it away from this subgraph
             parts = [f"graph: {occurrence.graph}"]
@@ -282,7 +297,7 @@ class _Composer:
             if item.provides:
                 parts.append(f"provides: {_string(_normal_field_set(item.provides))}")
                 needs_joins = True
-            if print_ast(item.type) != supergraph_type:
+            if typed:
                 parts.append(f"type: {_string(print_ast(item.type))}")
                 needs_joins = True
             if item.external:
@@ -290,6 +305,10 @@ class _Composer:
                 needs_joins = True
             if item.override:
                 parts.append(f"override: {_string(item.override)}")
+                needs_joins = True
+            label = item.override_label or labels.get(occurrence.subgraph.name)
+            if label:
+                parts.append(f"overrideLabel: {_string(label)}")
                 needs_joins = True
             joins.append(f"@join__field({', '.join(parts)})")
         markers: list[str] = []
@@ -505,9 +524,15 @@ class _Composer:
             default = next((i.default_value for i in items if i.default_value is not None), None)
             default_text = f" = {print_ast(default)}" if default is not None else ""
             markers = []
+            deprecated = next((i.deprecated for i in items if i.deprecated is not None), None)
+            if deprecated is not None:
+                markers.append(print_ast(deprecated))
             if any(i.inaccessible for i in items):
                 self.uses_inaccessible = True
                 markers.append("@inaccessible")
+            for tag in _unique(t for i in items for t in i.tags):
+                self.uses_tag = True
+                markers.append(f"@tag(name: {_string(tag)})")
             tail = (" " + " ".join(markers)) if markers else ""
             description = self._description(i.description for i in items)
             indent = "".join(f"  {line}\n" for line in description.splitlines()) if description else ""

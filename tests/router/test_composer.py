@@ -65,8 +65,8 @@ def test_field_type_mismatch_names_the_field_and_subgraphs() -> None:
     )
     assert [e.code for e in result.errors] == ["FIELD_TYPE_MISMATCH"]
     assert '"T.n"' in result.errors[0].message
-    assert '"Int" in a' in result.errors[0].message
-    assert '"String" in b' in result.errors[0].message
+    assert 'type "Int" in subgraph "a"' in result.errors[0].message
+    assert 'type "String" in subgraph "b"' in result.errors[0].message
 
 
 def test_unparsable_subgraph_is_invalid_graphql() -> None:
