@@ -26,7 +26,9 @@ from graphql import (
 
 from router.composition_rules import check_subgraph, key_fields
 from router.fieldset import parse_field_set, print_field_set
+from router.satisfiability import unsatisfiable
 from router.subgraph_schema import Field, SubgraphSchema, SubgraphSchemaError, Type, read_subgraph
+from router.supergraph import SupergraphError, load_supergraph
 
 ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
@@ -78,6 +80,13 @@ def compose(sources: Sequence[SubgraphSource]) -> Composition:
         return Composition(errors=composer.errors)
     if composer.errors:
         return Composition(errors=composer.errors)
+    try:
+        supergraph = load_supergraph(text)
+    except SupergraphError as exc:  # a composer bug: say so rather than hand out a broken supergraph
+        return Composition(errors=[CompositionError("INTERNAL", f"the composed supergraph does not load: {exc}")])
+    problems = unsatisfiable(supergraph)
+    if problems:
+        return Composition(errors=[CompositionError("SATISFIABILITY_ERROR", p) for p in problems])
     return Composition(supergraph=text)
 
 
@@ -131,6 +140,14 @@ class _Composer:
             if len(kinds) > 1:
                 where = ", ".join(f"{o.type.kind} in {o.subgraph.name}" for o in found)
                 self.error("TYPE_KIND_MISMATCH", f'Type "{name}" has mismatched kind: it is defined as {where}')
+        for name, found in occurrences.items():
+            if all(o.type.interface_object for o in found):
+                self.error(
+                    "INTERFACE_OBJECT_USAGE_ERROR",
+                    f'Type "{name}" is declared with @interfaceObject in all the subgraphs in which it is defined '
+                    "(there must be a subgraph defining it as an interface)",
+                )
+        self._check_inaccessible_references(occurrences)
         if self.errors:
             raise _Failed
         self.input_usage, self.output_usage = self._usage(occurrences)
@@ -151,6 +168,23 @@ class _Composer:
             raise _Failed
         roots = [r for r in ("Query", "Mutation", "Subscription") if r in occurrences]
         return self._document(roots, blocks)
+
+    def _check_inaccessible_references(self, occurrences: dict[str, list[_Occurrence]]) -> None:
+        hidden = {name for name, found in occurrences.items() if any(o.type.inaccessible for o in found)}
+        for name, found in occurrences.items():
+            if name in hidden:
+                continue
+            for occurrence in found:
+                for field_name, item in occurrence.type.fields.items():
+                    if item.inaccessible:
+                        continue
+                    target = _named(item.type)
+                    if target in hidden:
+                        self.error(
+                            "REFERENCED_INACCESSIBLE",
+                            f'Type "{target}" is @inaccessible but is referenced by "{name}.{field_name}", which is in '
+                            "the API schema.",
+                        )
 
     def _usage(self, occurrences: dict[str, list[_Occurrence]]) -> tuple[set[str], set[str]]:
         """Which named types appear in input positions, and which in output positions."""

@@ -47,6 +47,15 @@ def check_subgraph(subgraph: SubgraphSchema, report: Report) -> None:
                 f'[{name}] The schema has a type named "{default}" but it is not set as the {operation} root type '
                 f'("{chosen}" is instead): this is not supported by federation.',
             )
+    for directive in subgraph.unknown_directives:
+        report("INVALID_GRAPHQL", f'[{name}] Unknown directive "@{directive}".')
+    query = subgraph.types.get(subgraph.roots.get("query", "Query"))
+    if query is not None and query.inaccessible:
+        report(
+            "QUERY_ROOT_TYPE_INACCESSIBLE",
+            f'[{name}] Type "{query.name}" is @inaccessible but is the root query type, '
+            "which must be in the API schema.",
+        )
     _check_references(subgraph, report)
     for item in subgraph.types.values():
         if item.kind in ("object", "interface"):

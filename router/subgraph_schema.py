@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    DirectiveDefinitionNode,
     DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
@@ -124,6 +125,7 @@ class SubgraphSchema:
     types: dict[str, Type] = field(default_factory=dict)
     roots: dict[str, str] = field(default_factory=dict)  # operation -> type name in this subgraph
     compose_directives: list[str] = field(default_factory=list)
+    unknown_directives: list[str] = field(default_factory=list)  # used, but neither defined nor federation's
 
     def root_of(self, type_name: str) -> str | None:
         for operation, name in self.roots.items():
@@ -155,6 +157,7 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
         raise SubgraphSchemaError("INVALID_GRAPHQL", f"[{name}] {exc.message}") from None
     names, version = _directive_names(document)
     schema = SubgraphSchema(name=name, url=url, sdl=sdl, federation_version=version)
+    schema.unknown_directives = _unknown_directives(document, names)
     schema.roots = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
     for definition in document.definitions:
         if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
@@ -212,6 +215,30 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
             for member in item.fields.values():
                 member.shareable = True
     return schema
+
+
+BUILT_IN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf", "include", "skip", "link"})
+
+
+def _unknown_directives(document: DocumentNode, names: dict[str, str]) -> list[str]:
+    defined = {d.name.value for d in document.definitions if isinstance(d, DirectiveDefinitionNode)}
+    known = defined | BUILT_IN_DIRECTIVES | set(names)
+    unknown: list[str] = []
+
+    def visit(node: Any) -> None:
+        for directive in getattr(node, "directives", None) or ():
+            if directive.name.value not in known and directive.name.value not in unknown:
+                unknown.append(directive.name.value)
+        for child in (*(getattr(node, "fields", None) or ()), *(getattr(node, "values", None) or ())):
+            visit(child)
+        for argument in getattr(node, "arguments", None) or ():
+            if hasattr(argument, "type"):
+                visit(argument)
+
+    for definition in document.definitions:
+        if not isinstance(definition, DirectiveDefinitionNode | SchemaDefinitionNode | SchemaExtensionNode):
+            visit(definition)
+    return unknown
 
 
 def _args(directive: DirectiveNode) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
+from router.composer import SubgraphSource, compose
 from router.gateway import Gateway
 from tests.router import corpus
 
@@ -42,7 +43,10 @@ async def gateways() -> AsyncIterator[dict[str, Gateway]]:
     async with contextlib.AsyncExitStack() as stack:
         for scenario in corpus.scenarios():
             urls = await stack.enter_async_context(corpus.serve(scenario))
-            gateway = Gateway.from_sdl(corpus.fixture(scenario.name)["supergraph"], subgraph_urls=urls)
+            # Composed by our composer (test_composer.py holds it equal to the reference's).
+            composed = compose([SubgraphSource(n, urls[n], scenario.sdl(n)) for n in scenario.subgraph_names])
+            assert composed.supergraph is not None, composed.errors
+            gateway = Gateway.from_sdl(composed.supergraph)
             for name, milliseconds in scenario.timeouts.items():
                 gateway.set_subgraph_timeout(name, milliseconds / 1000)
             opened[scenario.name] = gateway
