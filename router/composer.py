@@ -148,6 +148,15 @@ class _Composer:
                     "(there must be a subgraph defining it as an interface)",
                 )
         self._check_inaccessible_references(occurrences)
+        self._check_entity_interfaces(occurrences)
+        for name, found in occurrences.items():
+            if all(o.type.extension for o in found) and not any(o.type.keys for o in found):
+                for occurrence in found:
+                    self.error(
+                        "EXTENSION_WITH_NO_BASE",
+                        f'[{occurrence.subgraph.name}] Type "{name}" is an extension type, but there is no type '
+                        f'definition for "{name}" in any subgraph.',
+                    )
         if self.errors:
             raise _Failed
         self.input_usage, self.output_usage = self._usage(occurrences)
@@ -184,6 +193,25 @@ class _Composer:
                             "REFERENCED_INACCESSIBLE",
                             f'Type "{target}" is @inaccessible but is referenced by "{name}.{field_name}", which is in '
                             "the API schema.",
+                        )
+
+    def _check_entity_interfaces(self, occurrences: dict[str, list[_Occurrence]]) -> None:
+        """A subgraph that resolves an interface by key must know every type implementing it."""
+        for name, found in occurrences.items():
+            implementations = [t for t, others in occurrences.items() if any(name in o.type.interfaces for o in others)]
+            for occurrence in found:
+                if occurrence.type.kind != "interface" or occurrence.type.interface_object:
+                    continue
+                for fields, resolvable in occurrence.type.keys:
+                    missing = [t for t in implementations if t not in occurrence.subgraph.types]
+                    if resolvable and missing:
+                        self.error(
+                            "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+                            f'[{occurrence.subgraph.name}] Interface type "{name}" has a resolvable key '
+                            f'(@key(fields: "{fields}")) in subgraph "{occurrence.subgraph.name}" but that subgraph is '
+                            f'missing some of the supergraph implementation types of "{name}". Subgraph '
+                            f'"{occurrence.subgraph.name}" should define type "{missing[0]}" (and have it implement '
+                            f'"{name}").',
                         )
 
     def _usage(self, occurrences: dict[str, list[_Occurrence]]) -> tuple[set[str], set[str]]:
@@ -385,6 +413,23 @@ class _Composer:
                     f'directive @override in subgraph "{item.override}". Only one @override directive is allowed '
                     "per field.",
                 )
+        for occurrence, item in defining:
+            if not item.external:
+                continue
+            declared = {a.name.value for a in item.arguments}
+            for owner, other in defining:
+                if other.external:
+                    continue
+                for argument in other.arguments:
+                    if argument.name.value not in declared:
+                        coordinate = f"{type_name}.{field_name}({argument.name.value}:)"
+                        self.error(
+                            "EXTERNAL_ARGUMENT_MISSING",
+                            f'Field "{type_name}.{field_name}" is missing argument "{coordinate}" in some subgraphs '
+                            f'where it is marked @external: argument "{coordinate}" is declared in subgraph '
+                            f'"{owner.subgraph.name}" but not in subgraph "{occurrence.subgraph.name}" (where '
+                            f'"{type_name}.{field_name}" is @external)',
+                        )
         resolving = [(o, f) for o, f in defining if not f.external and o.subgraph.name not in overridden]
         if len(resolving) < 2:
             return

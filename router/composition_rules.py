@@ -47,6 +47,8 @@ def check_subgraph(subgraph: SubgraphSchema, report: Report) -> None:
                 f'[{name}] The schema has a type named "{default}" but it is not set as the {operation} root type '
                 f'("{chosen}" is instead): this is not supported by federation.',
             )
+    for code, message in subgraph.problems:
+        report(code, message)
     for directive in subgraph.unknown_directives:
         report("INVALID_GRAPHQL", f'[{name}] Unknown directive "@{directive}".')
     query = subgraph.types.get(subgraph.roots.get("query", "Query"))
@@ -57,6 +59,7 @@ def check_subgraph(subgraph: SubgraphSchema, report: Report) -> None:
             "which must be in the API schema.",
         )
     _check_references(subgraph, report)
+    _check_inaccessible(subgraph, report)
     for item in subgraph.types.values():
         if item.kind in ("object", "interface"):
             _check_keys(subgraph, item, report)
@@ -85,11 +88,66 @@ def _check_references(subgraph: SubgraphSchema, report: Report) -> None:
             need(other)
 
 
+def _check_inaccessible(subgraph: SubgraphSchema, report: Report) -> None:
+    """@inaccessible may hide an element only where the API schema stays whole without it."""
+    name = subgraph.name
+    for item in subgraph.types.values():
+        if item.inaccessible:
+            continue
+        if item.kind in ("object", "interface") and item.fields and all(f.inaccessible for f in item.fields.values()):
+            report(
+                "ONLY_INACCESSIBLE_CHILDREN",
+                f'[{name}] Type "{item.name}" is in the API schema but all of its fields are @inaccessible.',
+            )
+        for field in item.fields.values():
+            if field.inaccessible:
+                for interface_name in item.interfaces:
+                    interface = subgraph.types.get(interface_name)
+                    if (
+                        interface is not None
+                        and field.name in interface.fields
+                        and not (interface.inaccessible or interface.fields[field.name].inaccessible)
+                    ):
+                        report(
+                            "IMPLEMENTED_BY_INACCESSIBLE",
+                            f'[{name}] Field "{item.name}.{field.name}" is '
+                            f'@inaccessible but implements the interface field "{interface_name}.{field.name}", '
+                            "which is in the API schema.",
+                        )
+                continue
+            for argument in field.arguments:
+                hidden = any(d.name.value == "inaccessible" for d in argument.directives or ())
+                coordinate = f"{item.name}.{field.name}({argument.name.value}:)"
+                if hidden and isinstance(argument.type, NonNullTypeNode) and argument.default_value is None:
+                    report(
+                        "REQUIRED_INACCESSIBLE",
+                        f'[{name}] Argument "{coordinate}" is @inaccessible but is a required argument of its field.',
+                    )
+                enum = subgraph.types.get(_named(argument.type))
+                if argument.default_value is not None and enum is not None and enum.kind == "enum":
+                    used = print_ast(argument.default_value)
+                    value = enum.values.get(used)
+                    if value is not None and value.inaccessible:
+                        report(
+                            "DEFAULT_VALUE_USES_INACCESSIBLE",
+                            f'[{name}] Enum value "{enum.name}.{used}" is '
+                            f'@inaccessible but is used in the default value of "{coordinate}", which is in the '
+                            "API schema.",
+                        )
+
+
 def _check_implements(subgraph: SubgraphSchema, item: Type, report: Report) -> None:
     for interface_name in item.interfaces:
         interface = subgraph.types.get(interface_name)
         if interface is None or interface.kind != "interface":
             continue
+        for fields, resolvable in interface.keys:
+            if resolvable and not any(k == fields for k, _ in item.keys):
+                report(
+                    "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
+                    f'[{subgraph.name}] Key @key(fields: "{fields}") on '
+                    f'interface type "{interface_name}" is missing on implementation type "{item.name}".',
+                )
         for field_name in interface.fields:
             if field_name not in item.fields:
                 report(
@@ -163,6 +221,11 @@ def _check_key_selection(
 
 def _check_field(subgraph: SubgraphSchema, parent: Type, field: Field, report: Report) -> None:
     name, coordinate = subgraph.name, f"{parent.name}.{field.name}"
+    for code, written in field.problems:
+        report(
+            code,
+            f'[{name}] On field "{coordinate}", for {written}: Invalid value for argument "fields": must be a string.',
+        )
     if parent.kind == "interface":
         for directive, present, code in (
             ("requires", field.requires is not None, "REQUIRES_UNSUPPORTED_ON_INTERFACE"),

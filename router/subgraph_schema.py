@@ -88,6 +88,7 @@ class Field:
     tags: list[str] = field(default_factory=list)
     deprecated: DirectiveNode | None = None
     access: list[SpecDirective] = field(default_factory=list)  # authenticated, requiresScopes, policy, cost, listSize
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (code, the directive as written)
     node: Any = None
 
 
@@ -126,6 +127,7 @@ class SubgraphSchema:
     roots: dict[str, str] = field(default_factory=dict)  # operation -> type name in this subgraph
     compose_directives: list[str] = field(default_factory=list)
     unknown_directives: list[str] = field(default_factory=list)  # used, but neither defined nor federation's
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (code, message) found while reading
 
     def root_of(self, type_name: str) -> str | None:
         for operation, name in self.roots.items():
@@ -155,8 +157,12 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
         document = parse(sdl)
     except GraphQLError as exc:
         raise SubgraphSchemaError("INVALID_GRAPHQL", f"[{name}] {exc.message}") from None
-    names, version = _directive_names(document)
+    names, version, unknown_imports = _directive_names(document)
     schema = SubgraphSchema(name=name, url=url, sdl=sdl, federation_version=version)
+    schema.problems += [
+        ("INVALID_LINK_DIRECTIVE_USAGE", f'[{name}] Cannot import unknown element "{element}".')
+        for element in unknown_imports
+    ]
     schema.unknown_directives = _unknown_directives(document, names)
     schema.roots = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
     for definition in document.definitions:
@@ -245,9 +251,11 @@ def _args(directive: DirectiveNode) -> dict[str, Any]:
     return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
 
 
-def _directive_names(document: DocumentNode) -> tuple[dict[str, str], tuple[int, int] | None]:
-    """{name as written in this SDL: spec name}, and the federation version linked (None: Federation 1)."""
+def _directive_names(document: DocumentNode) -> tuple[dict[str, str], tuple[int, int] | None, list[str]]:
+    """{name as written in this SDL: spec name}, the federation version linked (None: Federation 1),
+    and imports that name nothing federation defines."""
     names: dict[str, str] = {}
+    unknown: list[str] = []
     version: tuple[int, int] | None = None
     for definition in document.definitions:
         if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
@@ -268,10 +276,12 @@ def _directive_names(document: DocumentNode) -> tuple[dict[str, str], tuple[int,
                 local = imported if isinstance(item, str) else str(item.get("as", imported))
                 if imported.startswith("@") and imported[1:] in FEDERATION_DIRECTIVES:
                     names[local.lstrip("@")] = imported[1:]
+                elif imported.startswith("@"):
+                    unknown.append(imported)
     if version is None:
         # Federation 1 style: the directives go by their own names.
         names.update({spec_name: spec_name for spec_name in FEDERATION_DIRECTIVES})
-    return names, version
+    return names, version, unknown
 
 
 def _read_type_directives(item: Type, directives: Any, names: dict[str, str]) -> None:
@@ -303,7 +313,10 @@ def _read_field_directives(item: Field, directives: Any, names: dict[str, str]) 
         elif spec == "external":
             item.external = True
         elif spec == "requires":
-            item.requires = str(args.get("fields", ""))
+            fields = args.get("fields", "")
+            if not isinstance(fields, str):
+                item.problems.append(("REQUIRES_INVALID_FIELDS_TYPE", f"@requires(fields: {fields})"))
+            item.requires = str(fields) if isinstance(fields, str) else None
         elif spec == "provides":
             item.provides = str(args.get("fields", ""))
         elif spec == "shareable":
