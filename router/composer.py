@@ -132,6 +132,8 @@ class _Composer:
     def run(self) -> str:
         for subgraph in self.subgraphs:
             check_subgraph(subgraph, self.error)
+        self._check_imports()
+        self.composed = self._composed_directives()
         if self.errors:
             raise _Failed
         occurrences = self._occurrences()
@@ -177,6 +179,44 @@ class _Composer:
             raise _Failed
         roots = [r for r in ("Query", "Mutation", "Subscription") if r in occurrences]
         return self._document(roots, blocks)
+
+    def _check_imports(self) -> None:
+        seen: dict[str, tuple[str, str]] = {}
+        for subgraph in self.subgraphs:
+            for element, local in subgraph.federation_imports.items():
+                first = seen.setdefault(element, (local, subgraph.name))
+                if first[0] != local:
+                    self.error(
+                        "LINK_IMPORT_NAME_MISMATCH",
+                        f'The import name "{element}" is imported with mismatched name between subgraphs: it is '
+                        f'imported as "{first[0]}" in subgraph "{first[1]}" and "{local}" in subgraph '
+                        f'"{subgraph.name}"',
+                    )
+
+    def _composed_directives(self) -> dict[str, tuple[str, str]]:
+        """Directives kept in the supergraph through @composeDirective: name -> (feature URL, definition)."""
+        composed: dict[str, tuple[str, str]] = {}
+        for subgraph in self.subgraphs:
+            for name in subgraph.compose_directives:
+                definition = subgraph.directive_definitions.get(name)
+                if definition is None:
+                    self.error(
+                        "DIRECTIVE_COMPOSITION_ERROR",
+                        f'Could not find matching directive definition for argument to @composeDirective "@{name}" '
+                        f'in subgraph "{subgraph.name}".',
+                    )
+                elif name not in subgraph.feature_links:
+                    self.error(
+                        "DIRECTIVE_COMPOSITION_ERROR",
+                        f'Directive "@{name}" in subgraph "{subgraph.name}" cannot be composed because it is not a '
+                        "member of a core feature",
+                    )
+                else:
+                    composed.setdefault(name, (subgraph.feature_links[name], print_ast(definition)))
+        return composed
+
+    def _carried(self, directives: Iterable[object]) -> list[str]:
+        return _unique(print_ast(d) for d in directives if d.name.value in self.composed)  # type: ignore[attr-defined]
 
     def _check_inaccessible_references(self, occurrences: dict[str, list[_Occurrence]]) -> None:
         hidden = {name for name, found in occurrences.items() if any(o.type.inaccessible for o in found)}
@@ -274,6 +314,7 @@ class _Composer:
             self.uses_tag = True
             markers.append(f"@tag(name: {_string(tag)})")
         markers += self._access([d for o in found for d in o.type.access])
+        markers += self._carried(d for o in found for d in o.type.others)
         return markers
 
     def _access(self, directives: list) -> list[str]:
@@ -385,6 +426,7 @@ class _Composer:
         if deprecated is not None:
             markers.insert(0, print_ast(deprecated))
         markers += self._access([d for f in fields for d in f.access])
+        markers += self._carried(d for f in fields for d in f.others)
         arguments = self._merge_arguments(type_name, field_name, defining)
         description = self._description(f.description for f in fields)
         directives = (joins if needs_joins else []) + markers
@@ -627,7 +669,21 @@ class _Composer:
 
     def _scalar(self, name: str, found: list[_Occurrence]) -> str:
         directives = self._join_types(found) + self._type_markers(found)
+        specified_by = next((o.type.specified_by for o in found if o.type.specified_by is not None), None)
+        if specified_by is not None:
+            directives.append(print_ast(specified_by))
         return f"{self._description(o.type.description for o in found)}scalar {name} {' '.join(directives)}"
+
+    def _executable_directives(self) -> list[str]:
+        """Directives clients may use in operations, kept when every subgraph defines them."""
+        kept: list[str] = []
+        first = self.subgraphs[0]
+        for name, definition in first.directive_definitions.items():
+            if name in self.composed or not {loc.value for loc in definition.locations} <= EXECUTABLE_LOCATIONS:
+                continue
+            if all(name in s.directive_definitions for s in self.subgraphs):
+                kept.append(print_ast(definition))
+        return kept
 
     # -- document ---------------------------------------------------------------
 
@@ -643,6 +699,8 @@ class _Composer:
         for feature in ("authenticated", "requiresScopes", "policy"):
             if feature in self.used_access:
                 links.append(f'@link(url: "https://specs.apollo.dev/{feature}/v0.1", for: SECURITY)')
+        for name, (url, _) in self.composed.items():
+            links.append(f'@link(url: {_string(url)}, import: ["@{name}"])')
         if self.uses_inaccessible:
             links.append('@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)')
         if self.uses_tag:
@@ -656,6 +714,8 @@ class _Composer:
             for feature in ("authenticated", "requiresScopes", "policy")
             if feature in self.used_access
         ]
+        parts += [definition for _, definition in self.composed.values()]
+        parts += self._executable_directives()
         if self.uses_inaccessible:
             parts.append(INACCESSIBLE_DEFINITION)
         if self.uses_tag:
@@ -704,6 +764,19 @@ ACCESS_DEFINITIONS = {
         "ENUM\n\nscalar policy__Policy"
     ),
 }
+
+EXECUTABLE_LOCATIONS = frozenset(
+    {
+        "QUERY",
+        "MUTATION",
+        "SUBSCRIPTION",
+        "FIELD",
+        "FRAGMENT_DEFINITION",
+        "FRAGMENT_SPREAD",
+        "INLINE_FRAGMENT",
+        "VARIABLE_DEFINITION",
+    }
+)
 
 JOIN_DEFINITIONS = """directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
 

@@ -87,6 +87,7 @@ class Field:
     inaccessible: bool = False
     tags: list[str] = field(default_factory=list)
     deprecated: DirectiveNode | None = None
+    others: list[DirectiveNode] = field(default_factory=list)  # directives of no known spec (maybe composed)
     access: list[SpecDirective] = field(default_factory=list)  # authenticated, requiresScopes, policy, cost, listSize
     problems: list[tuple[str, str]] = field(default_factory=list)  # (code, the directive as written)
     node: Any = None
@@ -110,6 +111,8 @@ class Type:
     inaccessible: bool = False
     tags: list[str] = field(default_factory=list)
     access: list[SpecDirective] = field(default_factory=list)
+    others: list[DirectiveNode] = field(default_factory=list)
+    specified_by: DirectiveNode | None = None
     fields: dict[str, Field] = field(default_factory=dict)
     interfaces: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
@@ -128,6 +131,9 @@ class SubgraphSchema:
     compose_directives: list[str] = field(default_factory=list)
     unknown_directives: list[str] = field(default_factory=list)  # used, but neither defined nor federation's
     problems: list[tuple[str, str]] = field(default_factory=list)  # (code, message) found while reading
+    federation_imports: dict[str, str] = field(default_factory=dict)  # "@cost" -> "@weight" as imported here
+    feature_links: dict[str, str] = field(default_factory=dict)  # other features' directives -> their link URL
+    directive_definitions: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
 
     def root_of(self, type_name: str) -> str | None:
         for operation, name in self.roots.items():
@@ -159,6 +165,10 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
         raise SubgraphSchemaError("INVALID_GRAPHQL", f"[{name}] {exc.message}") from None
     names, version, unknown_imports = _directive_names(document)
     schema = SubgraphSchema(name=name, url=url, sdl=sdl, federation_version=version)
+    schema.federation_imports, schema.feature_links = _imports(document)
+    schema.directive_definitions = {
+        d.name.value: d for d in document.definitions if isinstance(d, DirectiveDefinitionNode)
+    }
     schema.problems += [
         ("INVALID_LINK_DIRECTIVE_USAGE", f'[{name}] Cannot import unknown element "{element}".')
         for element in unknown_imports
@@ -251,6 +261,28 @@ def _args(directive: DirectiveNode) -> dict[str, Any]:
     return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
 
 
+def _imports(document: DocumentNode) -> tuple[dict[str, str], dict[str, str]]:
+    """Federation elements as imported here, and directives imported from other features (name -> link URL)."""
+    federation: dict[str, str] = {}
+    features: dict[str, str] = {}
+    for definition in document.definitions:
+        if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+            continue
+        for directive in definition.directives or ():
+            if directive.name.value != "link":
+                continue
+            args = _args(directive)
+            url = str(args.get("url", ""))
+            for item in args.get("import") or ():
+                imported = item if isinstance(item, str) else str(item.get("name", ""))
+                local = imported if isinstance(item, str) else str(item.get("as", imported))
+                if _FEDERATION_URL.match(url):
+                    federation[imported] = local
+                elif imported.startswith("@"):
+                    features[local.lstrip("@")] = url
+    return federation, features
+
+
 def _directive_names(document: DocumentNode) -> tuple[dict[str, str], tuple[int, int] | None, list[str]]:
     """{name as written in this SDL: spec name}, the federation version linked (None: Federation 1),
     and imports that name nothing federation defines."""
@@ -302,6 +334,10 @@ def _read_type_directives(item: Type, directives: Any, names: dict[str, str]) ->
             item.extension = True
         elif spec in ("authenticated", "requiresScopes", "policy", "cost", "listSize"):
             item.access.append(SpecDirective(spec, directive))
+        elif directive.name.value == "specifiedBy":
+            item.specified_by = directive
+        elif spec is None and directive.name.value not in BUILT_IN_DIRECTIVES:
+            item.others.append(directive)
 
 
 def _read_field_directives(item: Field, directives: Any, names: dict[str, str]) -> None:
@@ -331,3 +367,5 @@ def _read_field_directives(item: Field, directives: Any, names: dict[str, str]) 
             item.tags.append(str(args.get("name", "")))
         elif spec in ("authenticated", "requiresScopes", "policy", "cost", "listSize"):
             item.access.append(SpecDirective(spec, directive))
+        elif spec is None and directive.name.value not in BUILT_IN_DIRECTIVES:
+            item.others.append(directive)

@@ -17,17 +17,10 @@ from tests.router.sdl_normal import normal_sdl
 # Rules not implemented yet, each with what is missing. Strict: a case that starts
 # passing must leave this list.
 KNOWN_GAPS: dict[str, str] = {
-    "failing-compose_directive_federation_directive": "@composeDirective is not validated",
-    "failing-compose_directive_not_linked": "@composeDirective is not validated",
     "failing-context_not_set": "@context/@fromContext are not supported",
     "failing-directive_definition_invalid": "federation directive definitions in a subgraph are not validated",
-    "failing-link_import_name_mismatch": "@link imports are not compared across subgraphs",
     "failing-missing_transitive_auth_requirements": "@requires vs access-control requirements are not checked",
     "failing-type_definition_invalid": "federation type definitions in a subgraph are not validated",
-    "passing-compose_directive": "@composeDirective directives are not carried into the supergraph",
-    "passing-custom_scalars_and_directive_definitions": (
-        "@specifiedBy and executable directive definitions are not carried"
-    ),
 }
 
 
