@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from graphql import (
+    GraphQLError,
     ListTypeNode,
     NamedTypeNode,
     NonNullTypeNode,
@@ -151,6 +152,7 @@ class _Composer:
                 )
         self._check_inaccessible_references(occurrences)
         self._check_entity_interfaces(occurrences)
+        self._check_transitive_auth(occurrences)
         for name, found in occurrences.items():
             if all(o.type.extension for o in found) and not any(o.type.keys for o in found):
                 for occurrence in found:
@@ -234,6 +236,35 @@ class _Composer:
                             f'Type "{target}" is @inaccessible but is referenced by "{name}.{field_name}", which is in '
                             "the API schema.",
                         )
+
+    def _check_transitive_auth(self, occurrences: dict[str, list[_Occurrence]]) -> None:
+        """A field that @requires protected data must be at least as protected as that data."""
+        for name, found in occurrences.items():
+            for occurrence in found:
+                for field_name, item in occurrence.type.fields.items():
+                    if not item.requires:
+                        continue
+                    try:
+                        selection = parse_field_set(item.requires)
+                    except GraphQLError:
+                        continue  # reported by the @requires rule
+                    own = {d.spec_name for d in item.access} | {d.spec_name for d in occurrence.type.access}
+                    for node in selection.selections:
+                        required = getattr(getattr(node, "name", None), "value", None)
+                        needed = {
+                            d.spec_name
+                            for other in found
+                            if other is not occurrence and required in other.type.fields
+                            for d in other.type.fields[required].access
+                            if d.spec_name in ("authenticated", "requiresScopes", "policy")
+                        }
+                        if needed - own:
+                            self.error(
+                                "MISSING_TRANSITIVE_AUTH_REQUIREMENTS",
+                                f'[{occurrence.subgraph.name}] Field "{name}.{field_name}" does not specify necessary '
+                                "@authenticated, @requiresScopes and/or @policy auth requirements to access the "
+                                f'transitive field "{name}.{required}" data from @requires selection set.',
+                            )
 
     def _check_entity_interfaces(self, occurrences: dict[str, list[_Occurrence]]) -> None:
         """A subgraph that resolves an interface by key must know every type implementing it."""

@@ -19,7 +19,6 @@ from tests.router.sdl_normal import normal_sdl
 KNOWN_GAPS: dict[str, str] = {
     "failing-context_not_set": "@context/@fromContext are not supported",
     "failing-directive_definition_invalid": "federation directive definitions in a subgraph are not validated",
-    "failing-missing_transitive_auth_requirements": "@requires vs access-control requirements are not checked",
     "failing-type_definition_invalid": "federation type definitions in a subgraph are not validated",
 }
 
