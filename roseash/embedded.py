@@ -17,9 +17,11 @@ def create_platform_app(resources: Resources) -> Starlette:
     The ActivityPub sidecar takes its well-known paths when it is built
     (issue 7); until then it serves health only, under /activitypub.
     """
-    router = router_state(resources)
+    apps = {service.name: service.create_app(resources) for service in subgraphs()}
+    # The router calls the subgraphs in this process, through their apps.
+    router = router_state(resources, apps)
     routes: list[BaseRoute] = [graphql_route(router), admin_route(router)]
-    routes += [Mount(f"/subgraphs/{service.name}", app=service.create_app(resources)) for service in subgraphs()]
+    routes += [Mount(f"/subgraphs/{name}", app=app) for name, app in apps.items()]
     routes.append(Mount("/activitypub", app=SERVICES["activitypub"].create_app(resources)))
     routes.append(Mount("/", app=SERVICES["web"].create_app(resources)))
     return create_http_app("platform", resources, routes)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections.abc import Mapping
 
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from router.composer import compose
 from router.gateway import Gateway
@@ -102,10 +104,16 @@ def admin_route(state: RouterState) -> Route:
     return Route("/admin/recompose", recompose, methods=["POST"])
 
 
-def router_state(resources: Resources) -> RouterState:
+def router_state(resources: Resources, local: Mapping[str, ASGIApp] | None = None) -> RouterState:
+    """The router's state; `local` maps subgraph names to apps in this process, called without sockets."""
     state = RouterState(resources.settings)
     if not resources.settings.subgraph_urls:
         state.load_file()
+    if state.gateway is not None:
+        for graph in state.gateway.supergraph.graphs.values():
+            app = (local or {}).get(graph.name)
+            if app is not None:
+                state.gateway.fetcher.mount(state.gateway.urls[graph.enum_value], app)
     return state
 
 

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
+from starlette.types import ASGIApp
 
+from router.asgi_client import post_asgi
 from router.http_client import HTTPClient, HTTPError
 
 
@@ -23,9 +25,14 @@ class SubgraphError(Exception):
 class Fetcher:
     def __init__(self, *, timeout: float = 30.0, max_idle: int = 100) -> None:
         self._client = HTTPClient(max_idle=max_idle)
+        self._local: dict[str, ASGIApp] = {}
         self._timeouts: dict[str, float] = {}
         self._in_flight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[dict[str, Any]]] = {}
         self.default_timeout = timeout
+
+    def mount(self, url: str, app: ASGIApp) -> None:
+        """Serve requests to `url` from `app` in this process (the embedded default's subgraphs)."""
+        self._local[url] = app
 
     def set_timeout(self, url: str, seconds: float) -> None:
         self._timeouts[url] = seconds
@@ -63,7 +70,11 @@ class Fetcher:
         }
         try:
             async with asyncio.timeout(timeout):
-                status, content = await self._client.post(url, payload, request_headers)
+                local = self._local.get(url)
+                if local is not None:
+                    status, content = await post_asgi(local, url, payload, request_headers)
+                else:
+                    status, content = await self._client.post(url, payload, request_headers)
         except TimeoutError:
             raise SubgraphError(f"timed out after {timeout:g}s") from None
         except HTTPError as exc:
