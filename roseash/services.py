@@ -49,10 +49,10 @@ SERVICES: dict[str, Service] = {
 EMBEDDED_PORT = 8000
 
 # Modules that declare tables on shared.db.Base; migrations compare against all of them.
-MODEL_MODULES: tuple[str, ...] = ("shared.outbox", "shared.seeds")
+MODEL_MODULES: tuple[str, ...] = ("shared.outbox", "shared.seeds", "subgraphs.federation.models")
 
 # Demo data, as "module:Seed object", loaded once in this order.
-SEEDS: tuple[str, ...] = ()
+SEEDS: tuple[str, ...] = ("subgraphs.federation.seed:SEED",)
 
 # Event processors the worker runs, as "module:function".
 PROCESSORS: tuple[str, ...] = ()

@@ -119,8 +119,9 @@ def test_migrate_then_seed(backend: Backend) -> None:
     assert run("migrate", "base", "--downgrade", env=env)[0] == 0
     assert run("migrate", env=env)[0] == 0
     code, stdout, _ = run("seed", env=env)
-    assert code == 0
-    assert "nothing to do" in stdout
+    assert (code, stdout.strip()) == (0, "loaded: federation-users")
+    code, stdout, _ = run("seed", env=env)
+    assert (code, stdout.strip()) == (0, "demo data already loaded; nothing to do")
 
 
 async def test_serve_one_service(backend: Backend) -> None:

@@ -39,20 +39,32 @@ async def test_fresh_start_migrates_and_answers_health_within_seconds(backend: B
                 )
                 assert response.status_code == 200, service.name
             assert (await client.get("/activitypub/health")).status_code == 200
-            # No supergraph is composed for the platform yet: the router says so.
-            unavailable = await client.post("/graphql", json={"query": "{ __typename }"})
-            assert unavailable.status_code == 503
-            assert unavailable.json()["detail"] == "no supergraph is loaded"
+            # The router serves the committed supergraph, calling the subgraphs in process,
+            # over the demo data loaded at start.
+            answer = await client.post("/graphql", json={"query": '{ user(handle: "ada") { displayName roles } }'})
+            assert answer.json() == {
+                "data": {"user": {"displayName": "Ada Lovelace", "roles": ["MEMBER", "EDITOR", "ADMIN"]}}
+            }
     finally:
         assert await stop(process) == 0
 
 
-async def test_restart_reuses_the_database(backend: Backend) -> None:
+async def test_restart_reuses_the_database_and_seeds_once(backend: Backend) -> None:
     for _ in range(2):
         port = free_port()
         process = await start(backend.environ(), port)
         try:
             await wait_healthy(f"http://127.0.0.1:{port}/health", process, within=15)
+            async with httpx.AsyncClient() as client:
+                registered = await client.post(
+                    f"http://127.0.0.1:{port}/graphql",
+                    json={
+                        "query": 'mutation { register(input: {handle: "ada", email: "x@y.org", displayName: "X"}) '
+                        "{ id } }"
+                    },
+                )
+            # The demo user exists exactly once, whichever start this is.
+            assert registered.json()["errors"][0]["extensions"]["code"] == "CONFLICT"
         finally:
             assert await stop(process) == 0
     if backend.name == "sqlite":
