@@ -90,3 +90,8 @@ def test_start_order_waits_for_health_and_migrates_once() -> None:
     assert conditions("activitypub") == {"router": "service_healthy"}
     assert conditions("web") == {"router": "service_healthy"}
     assert conditions("worker")["migrate"] == "service_completed_successfully"
+
+
+def test_router_composes_from_every_subgraph_by_service_name() -> None:
+    settings = load_settings(OURS["router"]["environment"])
+    assert settings.subgraph_urls == {s.name: f"http://{s.name}:{s.port}/graphql" for s in subgraphs()}
