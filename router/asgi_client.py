@@ -58,6 +58,11 @@ async def post_asgi(app: ASGIApp, url: str, body: bytes, headers: Mapping[str, s
 
     try:
         await app(scope, receive, send)
+    except Exception:
+        # The app's own error handling has answered (or could not): as over HTTP,
+        # the caller sees a failed subgraph, not an exception.
+        if not chunks:
+            status = 500
     finally:
         finished.set()
     return status, b"".join(chunks)

@@ -23,6 +23,7 @@ from graphql import (
     NonNullTypeNode,
     TypeNode,
     print_ast,
+    validate_schema,
 )
 
 from router.composition_rules import check_subgraph, key_fields
@@ -85,6 +86,9 @@ def compose(sources: Sequence[SubgraphSource]) -> Composition:
         supergraph = load_supergraph(text)
     except SupergraphError as exc:  # a composer bug: say so rather than hand out a broken supergraph
         return Composition(errors=[CompositionError("INTERNAL", f"the composed supergraph does not load: {exc}")])
+    invalid = validate_schema(supergraph.api_schema)
+    if invalid:
+        return Composition(errors=[CompositionError("INVALID_GRAPHQL", e.message) for e in invalid])
     problems = unsatisfiable(supergraph)
     if problems:
         return Composition(errors=[CompositionError("SATISFIABILITY_ERROR", p) for p in problems])

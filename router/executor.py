@@ -9,6 +9,7 @@ Subgraph errors are re-pathed onto the client's response paths.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,8 @@ from router.selection import INTERNAL_PREFIX, FieldItem, FragmentItem, Selection
 # A response path as (parent, key) pairs back to the root: cheap to extend for every
 # object, turned into a list only when an error needs it.
 ResponsePath = tuple[Any, str | int] | None
+
+logger = logging.getLogger("roseash.router")
 
 
 def path_list(path: ResponsePath) -> list[str | int]:
@@ -63,7 +66,17 @@ class Execution:
             dependencies = [tasks[d] for d in fetch.depends_on if d in tasks]
             if dependencies:
                 await asyncio.gather(*dependencies)
-            await self._run_fetch(fetch)
+            try:
+                await self._run_fetch(fetch)
+            except Exception:
+                # An answer we could not use must cost this fetch's fields, not the whole response.
+                logger.exception("could not use the answer of subgraph %s", fetch.service)
+                self.errors.append(
+                    {
+                        "message": f"subgraph {fetch.service}: its answer could not be used",
+                        "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "service": fetch.service},
+                    }
+                )
 
         # Every task exists before any runs, so each can wait on its dependencies by id.
         for fetch_id in sorted(by_id):
@@ -79,8 +92,10 @@ class Execution:
             data = response.get("data")
             if isinstance(data, dict):
                 merge(self.data, data)
-            for error in response.get("errors") or ():
-                self.errors.append(_subgraph_error(error, fetch, error.get("path")))
+            for error in _errors(response, fetch):
+                path = error.get("path")
+                valid = isinstance(path, list) and all(type(p) in (str, int) for p in path)
+                self.errors.append(_subgraph_error(error, fetch, path if valid else None))
             return
         origins: list[list[tuple[dict[str, Any], ResponsePath]]] = []
         representations: list[dict[str, Any]] = []
@@ -126,14 +141,15 @@ class Execution:
                         merge(obj, entity)
                         if fetch.refines_typename and "__typename" in entity:
                             obj["__typename"] = entity["__typename"]
-        for error in response.get("errors") or ():
+        for error in _errors(response, fetch):
             path = error.get("path")
             if (
                 isinstance(path, list)
                 and len(path) >= 2
                 and path[0] == "_entities"
-                and isinstance(path[1], int)
-                and path[1] < len(origins)
+                and type(path[1]) is int
+                and 0 <= path[1] < len(origins)
+                and all(type(p) in (str, int) for p in path[2:])
             ):
                 for _, origin in origins[path[1]]:
                     self.errors.append(_subgraph_error(error, fetch, [*path_list(origin), *path[2:]]))
@@ -145,7 +161,9 @@ class Execution:
         if variables:
             body["variables"] = variables
         try:
-            return await self.fetcher.post(self.urls[fetch.graph], body, self.headers)
+            return await self.fetcher.post(
+                self.urls[fetch.graph], body, self.headers, share=fetch.operation_type == "query"
+            )
         except SubgraphError as exc:
             self.errors.append(
                 {
@@ -273,13 +291,22 @@ def merge(target: dict[str, Any], source: dict[str, Any]) -> None:
             target[key] = value
 
 
-def _subgraph_error(error: Any, fetch: Fetch, path: Any) -> dict[str, Any]:
-    if not isinstance(error, dict):
-        return {"message": str(error), "extensions": {"service": fetch.service}}
+def _errors(response: dict[str, Any], fetch: Fetch) -> list[dict[str, Any]]:
+    """The response's errors as dicts; anything malformed becomes one error that says so."""
+    errors = response.get("errors")
+    if errors is None:
+        return []
+    if not isinstance(errors, list):
+        return [{"message": f"subgraph {fetch.service} answered with malformed errors"}]
+    return [e if isinstance(e, dict) else {"message": str(e)} for e in errors]
+
+
+def _subgraph_error(error: dict[str, Any], fetch: Fetch, path: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"message": str(error.get("message", "subgraph error"))}
     if path:
         out["path"] = path
-    extensions = dict(error.get("extensions") or {})
+    given = error.get("extensions")
+    extensions = dict(given) if isinstance(given, dict) else {}
     extensions.setdefault("service", fetch.service)
     out["extensions"] = extensions
     return out

@@ -37,6 +37,9 @@ from router.planner import PlanError, Planner
 from router.response import ResponseShape
 from router.supergraph import Supergraph, load_supergraph
 
+# Parsed documents and plans take several times their text in memory; this bounds the whole cache.
+MAX_CACHED_TEXT = 8 * 1024 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class Result:
@@ -101,6 +104,7 @@ class Gateway:
         self.fetcher = fetcher or Fetcher()
         self._cache: OrderedDict[tuple[str, str | None], Prepared | RequestError] = OrderedDict()
         self._cache_size = cache_size
+        self._cache_bytes = 0  # texts held by the cache: large documents must not pile up unbounded
         self.limits = limits or Limits()
 
     @classmethod
@@ -130,8 +134,10 @@ class Gateway:
             except RequestError as exc:
                 cached = exc
             self._cache[key] = cached
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._cache_bytes += len(query)
+            while len(self._cache) > self._cache_size or self._cache_bytes > MAX_CACHED_TEXT:
+                (evicted, _), _ = self._cache.popitem(last=False)
+                self._cache_bytes -= len(evicted)
         else:
             self._cache.move_to_end(key)
         if isinstance(cached, RequestError):

@@ -32,6 +32,8 @@ _SIMPLE_CONTENT_TYPES = {"", "text/plain", "application/x-www-form-urlencoded", 
 # Any of these headers forces a preflight, so its presence proves the request is not a forged simple one.
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
 FORWARDED_HEADERS = ("authorization",)
+# The document limit is checked after parsing the JSON body; the body itself is capped first.
+MAX_BODY = 2 * 1024 * 1024
 EXPLORER = (Path(__file__).parent / "static" / "explorer.html").read_text()
 
 
@@ -137,8 +139,15 @@ class GraphQLEndpoint:
         else:
             if _content_type(request) != JSON:
                 return problem_response(415, "Unsupported Media Type", detail=f"POST a body of Content-Type {JSON}")
+            body = bytearray()
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return problem_response(
+                        413, "Content Too Large", detail=f"request bodies are limited to {MAX_BODY} bytes"
+                    )
             try:
-                raw = orjson.loads(await request.body())
+                raw = orjson.loads(body)
             except orjson.JSONDecodeError:
                 return _bad_request("the request body is not valid JSON", media)
             if not isinstance(raw, dict):

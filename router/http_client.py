@@ -17,8 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-_MAX_HEAD = 64 * 1024
-
 
 class HTTPError(Exception):
     """The exchange failed; the message says how."""
@@ -59,8 +57,14 @@ class HTTPClient:
             self._endpoints[url] = endpoint
         return endpoint
 
-    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, bytes]:
-        """POST `body`; return the status and the response body."""
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, idempotent: bool = True
+    ) -> tuple[int, bytes]:
+        """POST `body`; return the status and the response body.
+
+        A pooled connection the peer closed without answering is retried on another
+        only when `idempotent`: the peer may have read the request before closing.
+        """
         endpoint = self._endpoint(url)
         pool = self._pools.setdefault((endpoint.host, endpoint.port, endpoint.tls is not None), _Pool())
         request = self._request(endpoint, body, headers)
@@ -72,7 +76,9 @@ class HTTPClient:
             try:
                 return await self._exchange(pool, reader, writer, request)
             except _StaleConnection:
-                continue  # closed by the peer while idle, before it read our request: try another
+                if not idempotent:
+                    raise HTTPError("the connection closed before a response arrived") from None
+                continue  # most likely closed by the peer while idle: try another
         try:
             reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port, ssl=endpoint.tls)
         except OSError as exc:
@@ -113,7 +119,9 @@ class HTTPClient:
             except asyncio.LimitOverrunError:
                 raise HTTPError("the response head is too large") from None
             status, length, chunked, keep_alive = _parse_head(head)
-            if chunked:
+            if status in (204, 304) or 100 <= status < 200:
+                body = b""
+            elif chunked:
                 body = await _read_chunked(reader)
             elif length is not None:
                 body = await reader.readexactly(length)
@@ -126,6 +134,9 @@ class HTTPClient:
         except asyncio.IncompleteReadError:
             writer.close()
             raise HTTPError("the connection closed in the middle of the response body") from None
+        except (asyncio.LimitOverrunError, ValueError):
+            writer.close()
+            raise HTTPError("the response is malformed (a line too long or a bad length)") from None
         except (OSError, asyncio.CancelledError) as exc:
             writer.close()
             if isinstance(exc, asyncio.CancelledError):
@@ -169,6 +180,8 @@ def _parse_head(head: bytes) -> tuple[int, int | None, bool, bool]:
                 length = int(value)
             except ValueError:
                 raise HTTPError("the response has a malformed content-length") from None
+            if length < 0:
+                raise HTTPError("the response has a negative content-length")
         elif name == b"transfer-encoding":
             chunked = b"chunked" in value
         elif name == b"connection":
@@ -184,6 +197,8 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
             size = int(size_line.split(b";")[0].strip(), 16)
         except ValueError:
             raise HTTPError("the response has a malformed chunk size") from None
+        if size < 0:
+            raise HTTPError("the response has a negative chunk size")
         if size == 0:
             # Trailers, if any, end with an empty line.
             while await reader.readuntil(b"\r\n") != b"\r\n":

@@ -25,6 +25,7 @@ class Limits:
     max_tokens: int = 15_000
     max_depth: int = 25
     max_aliases: int = 200
+    max_selections: int = 20_000
 
 
 class LimitExceeded(Exception):
@@ -44,31 +45,63 @@ def check_size(query: str, limits: Limits) -> None:
 
 
 def check_shape(document: DocumentNode, operation: OperationDefinitionNode, limits: Limits) -> None:
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    aliases = 0
+    """Depth, aliases and the number of field selections once fragments are expanded.
 
-    def depth(selection_set: SelectionSetNode, level: int, seen: frozenset[str]) -> int:
-        nonlocal aliases
-        deepest = level
+    Each fragment is measured once and its figures reused wherever it is spread,
+    so a document that would expand exponentially is measured in linear time, and
+    refused. Runs before validation, so a fragment cycle counts as nothing here
+    (validation rejects it).
+    """
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    measured: dict[str, tuple[int, int, int]] = {}
+    visiting: set[str] = set()
+
+    def measure(selection_set: SelectionSetNode) -> tuple[int, int, int]:
+        """(depth, aliases, field selections) of a selection set, fragments expanded."""
+        depth = aliases = fields = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                if selection.alias is not None:
-                    aliases += 1
+                sub_depth = sub_aliases = sub_fields = 0
                 if selection.selection_set is not None:
-                    deepest = max(deepest, depth(selection.selection_set, level + 1, seen))
-            elif isinstance(selection, InlineFragmentNode):
-                deepest = max(deepest, depth(selection.selection_set, level, seen))
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = fragments.get(name)
-                if fragment is not None and name not in seen:
-                    deepest = max(deepest, depth(fragment.selection_set, level, seen | {name}))
-        return deepest
+                    sub_depth, sub_aliases, sub_fields = measure(selection.selection_set)
+                depth = max(depth, sub_depth + 1)
+                aliases += sub_aliases + (selection.alias is not None)
+                fields += sub_fields + 1
+            else:
+                if isinstance(selection, InlineFragmentNode):
+                    inner = measure(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    inner = fragment(selection.name.value)
+                else:
+                    continue
+                depth = max(depth, inner[0])
+                aliases += inner[1]
+                fields += inner[2]
+            if fields > limits.max_selections:
+                break  # enough to refuse; no need to finish counting
+        return depth, aliases, fields
 
-    measured = depth(operation.selection_set, 1, frozenset())
-    if measured > limits.max_depth:
+    def fragment(name: str) -> tuple[int, int, int]:
+        found = measured.get(name)
+        if found is not None:
+            return found
+        definition = fragments.get(name)
+        if definition is None or name in visiting:
+            return 0, 0, 0
+        visiting.add(name)
+        found = measured[name] = measure(definition.selection_set)
+        visiting.discard(name)
+        return found
+
+    depth, aliases, fields = measure(operation.selection_set)
+    if fields > limits.max_selections:
         raise LimitExceeded(
-            "MAX_DEPTH_EXCEEDED", f"the operation is {measured} levels deep; the limit is {limits.max_depth}"
+            "MAX_SELECTIONS_EXCEEDED",
+            f"the operation selects more than {limits.max_selections} fields once its fragments are expanded",
+        )
+    if depth > limits.max_depth:
+        raise LimitExceeded(
+            "MAX_DEPTH_EXCEEDED", f"the operation is {depth} levels deep; the limit is {limits.max_depth}"
         )
     if aliases > limits.max_aliases:
         raise LimitExceeded(

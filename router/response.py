@@ -22,6 +22,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
@@ -51,9 +52,11 @@ class ValueShape:
     label: str  # "Type.field", for error messages
     item: ValueShape | None = None  # LIST
     object: ObjectShape | None = None  # OBJECT
-    abstract: str = ""  # ABSTRACT: the interface or union
+    abstract: str = ""  # ABSTRACT: the interface or union; LEAF: the enum, if it is one
     selections: tuple[SelectionSetNode, ...] = ()  # ABSTRACT: compiled per runtime type on demand
     by_type: dict[str, ObjectShape] = field(default_factory=dict)
+    # Enums: the values clients may see. A value outside (say @inaccessible) is no value of the type.
+    enum_values: frozenset[str] | None = None
 
 
 @dataclass(slots=True)
@@ -113,6 +116,8 @@ class ResponseShape:
             return ValueShape(OBJECT, nonnull, label, object=self._object_shape(type_, sub))
         if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
             return ValueShape(ABSTRACT, nonnull, label, abstract=type_.name, selections=sub)
+        if isinstance(type_, GraphQLEnumType):
+            return ValueShape(LEAF, nonnull, label, abstract=type_.name, enum_values=frozenset(type_.values))
         return ValueShape(LEAF, nonnull, label)
 
     def _collect(
@@ -211,7 +216,7 @@ class _Run:
         for key, value_shape in shape.fields:
             kind = value_shape.kind
             value = data.get(key)
-            if kind == LEAF and value is not None:
+            if kind == LEAF and value is not None and value_shape.enum_values is None:
                 out[key] = value
             elif kind == TYPENAME:
                 out[key] = shape.typename
@@ -232,6 +237,8 @@ class _Run:
             return None
         kind = shape.kind
         if kind == LEAF:
+            if shape.enum_values is not None and (not isinstance(value, str) or value not in shape.enum_values):
+                return self.fail(shape, path, f'Enum "{shape.abstract}" cannot represent value: {value!r}')
             return value
         if kind == LIST:
             if type(value) is not list:
@@ -241,7 +248,7 @@ class _Run:
             items = []
             append = items.append
             for position, element in enumerate(value):
-                if element is not None and item.kind == LEAF:
+                if element is not None and item.kind == LEAF and item.enum_values is None:
                     append(element)
                     continue
                 completed = self.value(item, element, (path, position))

@@ -29,3 +29,24 @@ async def test_in_process_subgraphs_answer_like_served_ones(query_name: str) -> 
     assert bool(result.body.get("errors")) == bool(expected.get("errors"))
     assert log.requests
     assert all(r["headers"]["x-request-id"] == "in-proc-1" for r in log.requests)
+
+
+async def test_a_crashing_in_process_subgraph_is_a_failed_fetch_not_a_crash() -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    async def broken(request: Request) -> None:
+        raise RuntimeError("subgraph bug")
+
+    sdl = "type Query { hello: String }"
+    composed = compose([SubgraphSource("a", "http://a.in-process/graphql", sdl)])
+    assert composed.supergraph is not None
+    gateway = Gateway.from_sdl(composed.supergraph)
+    gateway.fetcher.mount(
+        "http://a.in-process/graphql", Starlette(routes=[Route("/graphql", broken, methods=["POST"])])
+    )
+    body = (await gateway.execute("{ hello }")).body
+    await gateway.close()
+    assert body["data"] == {"hello": None}
+    assert body["errors"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"

@@ -105,3 +105,40 @@ async def test_refused_connection_is_named() -> None:
     with pytest.raises(SubgraphError, match=r"request failed: cannot connect to 127\.0\.0\.1:1"):
         await fetcher.post("http://127.0.0.1:1/graphql", {"query": "{ n }"})
     await fetcher.close()
+
+
+async def test_sharers_get_their_own_copy_of_the_answer(peer) -> None:
+    url, received = peer
+    fetcher = Fetcher()
+    first, second = await asyncio.gather(
+        fetcher.post(f"{url}/graphql", {"query": "{ n }"}), fetcher.post(f"{url}/graphql", {"query": "{ n }"})
+    )
+    await fetcher.close()
+    assert len(received) == 1
+    first["data"]["n"] = "changed by one request"
+    assert second == {"data": {"n": 1}}
+
+
+async def test_mutations_are_never_shared(peer) -> None:
+    url, received = peer
+    fetcher = Fetcher()
+    body = {"query": "mutation { bump }"}
+    await asyncio.gather(
+        fetcher.post(f"{url}/graphql", body, share=False), fetcher.post(f"{url}/graphql", body, share=False)
+    )
+    await fetcher.close()
+    assert len(received) == 2
+
+
+async def test_a_cancelled_leader_does_not_cancel_those_who_joined(peer) -> None:
+    url, _ = peer
+    fetcher = Fetcher()
+    leader = asyncio.create_task(fetcher.post(f"{url}/graphql", {"query": "{ n }"}))
+    await asyncio.sleep(0.05)
+    follower = asyncio.create_task(fetcher.post(f"{url}/graphql", {"query": "{ n }"}))
+    await asyncio.sleep(0.05)
+    leader.cancel()
+    result = await follower
+    await fetcher.close()
+    assert result["data"]["n"] >= 1
+    assert leader.cancelled()

@@ -103,3 +103,37 @@ async def test_refused_connection_and_truncated_answer_are_errors() -> None:
 async def test_header_injection_is_refused() -> None:
     with pytest.raises(HTTPError, match="line break"):
         await HTTPClient().post("http://127.0.0.1:1/graphql", b"{}", {"authorization": "x\r\nevil: 1"})
+
+
+async def test_a_request_that_may_have_been_read_is_not_sent_again() -> None:
+    # The peer reads the second request on a connection, then closes without answering.
+    client = HTTPClient()
+    async with peer(lambda n: fixed(b"{}") if n == 1 else b"") as (url, connections):
+        assert await client.post(url, b"{}", {}) == (200, b"{}")
+        with pytest.raises(HTTPError, match="closed before a response"):
+            await client.post(url, b"{}", {}, idempotent=False)
+    await client.close()
+    assert len(connections) == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n-2\r\n",
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + b"1" * 70_000 + b"\r\n",
+    ],
+)
+async def test_malformed_framing_is_an_http_error(answer: bytes) -> None:
+    client = HTTPClient()
+    async with peer(lambda n: answer, close_after_reply=True) as (url, _):
+        with pytest.raises(HTTPError, match=r"malformed|negative"):
+            await client.post(url, b"{}", {})
+    await client.close()
+
+
+async def test_no_content_has_no_body() -> None:
+    client = HTTPClient()
+    async with peer(lambda n: b"HTTP/1.1 204 No Content\r\n\r\n") as (url, _):
+        assert await client.post(url, b"{}", {}) == (204, b"")
+    await client.close()

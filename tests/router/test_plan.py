@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from router.gateway import Gateway
+import pytest
+
+from router.gateway import Gateway, RequestError
 from router.plan import render
 from tests.router import corpus
 
@@ -68,3 +70,13 @@ def test_roseash_plan_prints_it(tmp_path: Path) -> None:
     )
     assert refused.returncode == 1
     assert refused.stderr.strip() == "roseash: Cannot query field 'nope' on type 'Query'."
+
+
+def test_fragments_that_would_expand_exponentially_are_refused() -> None:
+    # 2**30 selections once expanded: measured fragment by fragment, it is refused without expanding it.
+    levels = 30
+    query = "{ ...F0 }\n" + "\n".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
+    query += f"\nfragment F{levels} on Query {{ __typename }}"
+    with pytest.raises(RequestError) as refused:
+        bench_gateway().prepare(query)
+    assert refused.value.errors[0]["extensions"]["code"] == "MAX_SELECTIONS_EXCEEDED"
