@@ -40,6 +40,7 @@ class RouterState:
         self.settings = settings
         self.gateway = gateway
         self._lock = asyncio.Lock()
+        self._retiring: set[asyncio.Task[None]] = set()
 
     def _configure(self, gateway: Gateway) -> Gateway:
         gateway.fetcher.default_timeout = self.settings.subgraph_timeout
@@ -76,8 +77,16 @@ class RouterState:
             previous, self.gateway = self.gateway, self._configure(Gateway(load_supergraph(result.supergraph)))
             logger.info("recomposed the supergraph from %d subgraphs", len(sources))
         if previous is not None:
-            await previous.close()
+            # Requests already running on the old gateway finish first.
+            task = asyncio.create_task(_close_later(previous, self.settings.subgraph_timeout))
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
         return []
+
+
+async def _close_later(gateway: Gateway, seconds: float) -> None:
+    await asyncio.sleep(seconds)
+    await gateway.close()
 
 
 def graphql_route(state: RouterState) -> Route:
