@@ -49,6 +49,25 @@ def check_subgraph(subgraph: SubgraphSchema, report: Report) -> None:
             )
     for code, message in subgraph.problems:
         report(code, message)
+    for code, message in subgraph.redefined:
+        report(code, f"[{name}] {message}")
+    field_set_broken = any(code == "TYPE_DEFINITION_INVALID" and "FieldSet" in m for code, m in subgraph.redefined)
+    for item in subgraph.types.values():
+        for code, written in item.problems:
+            report(
+                code,
+                f'[{name}] On type "{item.name}", for {written}: Invalid value for argument "fields": '
+                "must be a string.",
+            )
+        if field_set_broken and item.keys:
+            report(
+                "INVALID_GRAPHQL",
+                f'[{name}] Invalid value for "@key(fields:)" of type "FieldSet!" in '
+                f'application of "@key" to "{item.name}".',
+            )
+    for context, where in subgraph.contexts_used:
+        if context not in subgraph.contexts_set:
+            report("CONTEXT_NOT_SET", f'[{name}] Context "{context}" is used at location "{where}" but is never set.')
     for directive in subgraph.unknown_directives:
         report("INVALID_GRAPHQL", f'[{name}] Unknown directive "@{directive}".')
     query = subgraph.types.get(subgraph.roots.get("query", "Query"))

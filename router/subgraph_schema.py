@@ -33,6 +33,7 @@ from graphql import (
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
     parse,
+    print_ast,
     value_from_ast_untyped,
 )
 
@@ -113,6 +114,7 @@ class Type:
     access: list[SpecDirective] = field(default_factory=list)
     others: list[DirectiveNode] = field(default_factory=list)
     specified_by: DirectiveNode | None = None
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (code, the directive as written)
     fields: dict[str, Field] = field(default_factory=dict)
     interfaces: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
@@ -134,6 +136,9 @@ class SubgraphSchema:
     federation_imports: dict[str, str] = field(default_factory=dict)  # "@cost" -> "@weight" as imported here
     feature_links: dict[str, str] = field(default_factory=dict)  # other features' directives -> their link URL
     directive_definitions: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
+    contexts_set: set[str] = field(default_factory=set)  # names given by @context on some type
+    contexts_used: list[tuple[str, str]] = field(default_factory=list)  # (context name, "Type.field(arg:)")
+    redefined: list[tuple[str, str]] = field(default_factory=list)  # (code, message) for spec definitions
 
     def root_of(self, type_name: str) -> str | None:
         for operation, name in self.roots.items():
@@ -169,6 +174,7 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
     schema.directive_definitions = {
         d.name.value: d for d in document.definitions if isinstance(d, DirectiveDefinitionNode)
     }
+    schema.redefined = _redefinitions(document, names)
     schema.problems += [
         ("INVALID_LINK_DIRECTIVE_USAGE", f'[{name}] Cannot import unknown element "{element}".')
         for element in unknown_imports
@@ -211,9 +217,19 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
                 enum_value.description = value.description.value
             _read_field_directives(enum_value, value.directives, names)
             current.values[value.name.value] = enum_value
+        for directive in definition.directives or ():
+            if names.get(directive.name.value) == "context":
+                schema.contexts_set.add(str(_args(directive).get("name", "")))
         for field_node in getattr(definition, "fields", None) or ():
             if field_node.name.value in MACHINERY_FIELDS:
                 continue
+            for argument in getattr(field_node, "arguments", None) or ():
+                for directive in argument.directives or ():
+                    if names.get(directive.name.value) == "fromContext":
+                        selection = str(_args(directive).get("field", ""))
+                        context = selection.lstrip("$").split()[0] if selection.startswith("$") else ""
+                        where = f"{type_name}.{field_node.name.value}({argument.name.value}:)"
+                        schema.contexts_used.append((context, where))
             item = Field(field_node.name.value, field_node.type, node=field_node)
             if field_node.description is not None:
                 item.description = field_node.description.value
@@ -231,6 +247,50 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
             for member in item.fields.values():
                 member.shareable = True
     return schema
+
+
+# What the federation spec defines, as the subgraph may not redefine it differently.
+SPEC_DIRECTIVE_ARGUMENTS = {
+    "key": {"fields": "FieldSet!"},
+    "requires": {"fields": "FieldSet!"},
+    "provides": {"fields": "FieldSet!"},
+}
+SPEC_SCALARS = frozenset({"FieldSet", "_Any"})
+
+
+def _redefinitions(document: DocumentNode, names: dict[str, str]) -> list[tuple[str, str]]:
+    """Definitions in the subgraph of federation's own directives and types that do not match the spec."""
+    problems: list[tuple[str, str]] = []
+    for definition in document.definitions:
+        if isinstance(definition, DirectiveDefinitionNode):
+            spec = names.get(definition.name.value)
+            expected = SPEC_DIRECTIVE_ARGUMENTS.get(spec or "")
+            for argument in definition.arguments or ():
+                wanted = (expected or {}).get(argument.name.value)
+                found = print_ast(argument.type)
+                if wanted is not None and found != wanted:
+                    problems.append(
+                        (
+                            "DIRECTIVE_DEFINITION_INVALID",
+                            f'Invalid definition for directive "@{definition.name.value}": argument '
+                            f'"{argument.name.value}" should have type "{wanted}" but found type "{found}"',
+                        )
+                    )
+                    # Federation defines it too: an incompatible second definition is a duplicate.
+                    problems.append(
+                        ("INVALID_GRAPHQL", f'There can be only one directive named "@{definition.name.value}".')
+                    )
+        elif getattr(getattr(definition, "name", None), "value", None) in SPEC_SCALARS and not isinstance(
+            definition, ScalarTypeDefinitionNode
+        ):
+            problems.append(
+                (
+                    "TYPE_DEFINITION_INVALID",
+                    f"Invalid definition for type {definition.name.value}: {definition.name.value} should be a "
+                    "ScalarType but is defined as another kind of type",
+                )
+            )
+    return problems
 
 
 BUILT_IN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf", "include", "skip", "link"})
@@ -321,7 +381,11 @@ def _read_type_directives(item: Type, directives: Any, names: dict[str, str]) ->
         spec = names.get(directive.name.value)
         args = _args(directive)
         if spec == "key":
-            item.keys.append((str(args.get("fields", "")), args.get("resolvable", True) is not False))
+            fields = args.get("fields", "")
+            if not isinstance(fields, str):
+                item.problems.append(("KEY_INVALID_FIELDS_TYPE", f"@key(fields: {fields})"))
+                continue
+            item.keys.append((fields, args.get("resolvable", True) is not False))
         elif spec == "shareable":
             item.shareable = True
         elif spec == "interfaceObject":

@@ -16,11 +16,7 @@ from tests.router.sdl_normal import normal_sdl
 
 # Rules not implemented yet, each with what is missing. Strict: a case that starts
 # passing must leave this list.
-KNOWN_GAPS: dict[str, str] = {
-    "failing-context_not_set": "@context/@fromContext are not supported",
-    "failing-directive_definition_invalid": "federation directive definitions in a subgraph are not validated",
-    "failing-type_definition_invalid": "federation type definitions in a subgraph are not validated",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _cases() -> list[object]:
