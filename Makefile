@@ -28,6 +28,7 @@ oracle: $(INSTALLED)
 	cd $(ORACLE) && npm ci --no-audit --no-fund
 	$(BIN)/python -m tests.router.record_oracle
 	$(BIN)/python -m tests.router.record_composition
+	$(BIN)/python -m tests.router.record_loads
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
