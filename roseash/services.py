@@ -49,7 +49,12 @@ SERVICES: dict[str, Service] = {
 EMBEDDED_PORT = 8000
 
 # Modules that declare tables on shared.db.Base; migrations compare against all of them.
-MODEL_MODULES: tuple[str, ...] = ("shared.outbox", "shared.seeds", "subgraphs.federation.models")
+MODEL_MODULES: tuple[str, ...] = (
+    "shared.outbox",
+    "shared.seeds",
+    "subgraphs.federation.models",
+    "subgraphs.account.models",
+)
 
 # Demo data, as "module:Seed object", loaded once in this order.
 SEEDS: tuple[str, ...] = ("subgraphs.federation.seed:SEED",)

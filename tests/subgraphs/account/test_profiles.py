@@ -1,0 +1,85 @@
+"""Profiles in the account subgraph, alone and contributed to the user through the router."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from starlette.requests import Request
+
+from roseash.embedded import create_platform_app
+from shared.auth import ANONYMOUS, Viewer
+from shared.context import Context
+from shared.resources import Resources
+from shared.seeds import run_seeds
+from subgraphs.account.schema import schema
+from subgraphs.federation.seed import SEED
+
+UPDATE = "mutation($input: PreferencesInput!) { updatePreferences(input: $input) { bio locale timeZone } }"
+
+
+async def run(resources: Resources, query: str, viewer: Viewer = ANONYMOUS, **variables: Any) -> dict[str, Any]:
+    async with resources.sessions() as session:
+        context = Context(Request({"type": "http", "headers": []}), session, viewer, resources.cache, "test")
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        body["errors"] = [{"message": e.message, **(e.extensions or {})} for e in result.errors]
+    return body
+
+
+def member(user_id: str) -> Viewer:
+    return Viewer(user_id=user_id, roles=frozenset({"member"}))
+
+
+async def test_defaults_until_set_then_what_the_member_chose(resources: Resources) -> None:
+    entities = (
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { profile { bio locale timeZone } } } }"
+    )
+    before = await run(resources, entities, r=[{"__typename": "User", "id": "u1"}])
+    assert before["data"]["_entities"] == [{"profile": {"bio": "", "locale": "en", "timeZone": "UTC"}}]
+    changed = await run(
+        resources,
+        UPDATE,
+        member("u1"),
+        input={"userId": "u1", "bio": " Hi ", "locale": "pt-BR", "timeZone": "Europe/Lisbon"},
+    )
+    assert changed["data"]["updatePreferences"] == {"bio": "Hi", "locale": "pt-BR", "timeZone": "Europe/Lisbon"}
+    after = await run(resources, entities, r=[{"__typename": "User", "id": "u1"}])
+    assert after["data"]["_entities"][0]["profile"]["timeZone"] == "Europe/Lisbon"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"bio": "x" * 2001}, "bio"), ({"locale": "english"}, "locale"), ({"timeZone": "Mars/Olympus"}, "timeZone")],
+)
+async def test_bad_preferences_name_the_field_and_write_nothing(
+    resources: Resources, change: dict[str, str], field: str
+) -> None:
+    body = await run(resources, UPDATE, member("u1"), input={"userId": "u1", "locale": "fr", **change})
+    assert body["errors"][0]["code"] == "BAD_USER_INPUT"
+    assert body["errors"][0]["field"] == field
+    entities = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { profile { locale } } } }"
+    untouched = await run(resources, entities, r=[{"__typename": "User", "id": "u1"}])
+    assert untouched["data"]["_entities"][0]["profile"]["locale"] == "en"
+
+
+async def test_only_the_member_or_an_admin_changes_preferences(resources: Resources) -> None:
+    change = {"userId": "u1", "locale": "de"}
+    assert (await run(resources, UPDATE, input=change))["errors"][0]["code"] == "UNAUTHENTICATED"
+    assert (await run(resources, UPDATE, member("u2"), input=change))["errors"][0]["code"] == "FORBIDDEN"
+    admin = Viewer(user_id="u9", roles=frozenset({"admin"}))
+    assert (await run(resources, UPDATE, admin, input=change))["data"]["updatePreferences"]["locale"] == "de"
+
+
+async def test_the_router_joins_users_and_profiles(resources: Resources) -> None:
+    await run_seeds(resources.sessions, [SEED])
+    transport = httpx.ASGITransport(app=create_platform_app(resources))
+    async with httpx.AsyncClient(transport=transport, base_url="http://platform") as client:
+        response = await client.post(
+            "/graphql", json={"query": '{ user(handle: "grace") { displayName profile { locale timeZone } } }'}
+        )
+    assert response.json() == {
+        "data": {"user": {"displayName": "Grace Hopper", "profile": {"locale": "en", "timeZone": "UTC"}}}
+    }
