@@ -76,8 +76,6 @@ class Ownership:
                 continue  # the other side of an active progressive override
             if join.graph not in graphs:
                 graphs.append(join.graph)
-        # A field the supergraph lists only as overridden elsewhere still belongs
-        # to the graphs whose override is active.
         return graphs
 
     def resolves(self, type_name: str, field_name: str, graph: str) -> bool:
