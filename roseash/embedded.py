@@ -20,7 +20,7 @@ def create_platform_app(resources: Resources) -> Starlette:
     apps = {service.name: service.create_app(resources) for service in subgraphs()}
     # The router calls the subgraphs in this process, through their apps.
     router = router_state(resources, apps)
-    routes: list[BaseRoute] = [graphql_route(router), admin_route(router)]
+    routes: list[BaseRoute] = [graphql_route(router, resources.cache), admin_route(router)]
     routes += [Mount(f"/subgraphs/{name}", app=app) for name, app in apps.items()]
     routes.append(Mount("/activitypub", app=SERVICES["activitypub"].create_app(resources)))
     routes.append(Mount("/", app=SERVICES["web"].create_app(resources)))

@@ -23,9 +23,12 @@ from starlette.types import ASGIApp
 from router.composer import compose
 from router.gateway import Gateway
 from router.http import GraphQLEndpoint
+from router.limits import Limits
+from router.persisted_queries import PersistedQueries
 from router.subgraph_sources import SourceError, fetch_sources
 from router.supergraph import load_supergraph
 from shared.app import create_http_app
+from shared.cache import Cache
 from shared.config import Settings
 from shared.http import problem_response
 from shared.resources import Resources
@@ -89,8 +92,10 @@ async def _close_later(gateway: Gateway, seconds: float) -> None:
     await gateway.close()
 
 
-def graphql_route(state: RouterState) -> Route:
-    return Route("/graphql", GraphQLEndpoint(state.current).handle, methods=["GET", "POST"])
+def graphql_route(state: RouterState, cache: Cache | None = None) -> Route:
+    """/graphql; with a cache, automatic persisted queries are on (the cache holds their texts)."""
+    persisted = PersistedQueries(cache, Limits().max_bytes) if cache is not None else None
+    return Route("/graphql", GraphQLEndpoint(state.current, persisted).handle, methods=["GET", "POST"])
 
 
 def admin_route(state: RouterState) -> Route:
@@ -128,4 +133,4 @@ def router_state(resources: Resources, local: Mapping[str, ASGIApp] | None = Non
 
 def create_app(resources: Resources) -> Starlette:
     state = router_state(resources)
-    return create_http_app("router", resources, [graphql_route(state), admin_route(state)])
+    return create_http_app("router", resources, [graphql_route(state, resources.cache), admin_route(state)])

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from router.gateway import Gateway, RequestError
+from router.persisted_queries import PersistedQueries, PersistedQueryError
 from shared.errors import MASKED_MESSAGE
 from shared.http import problem_response
 from shared.logs import request_id_var
@@ -74,8 +75,11 @@ def _bad_request(detail: str, media: str, status: int = 400) -> Response:
 class GraphQLEndpoint:
     """The `/graphql` route. `gateway` is asked per request, so a recomposed supergraph swaps in whole."""
 
-    def __init__(self, gateway: Callable[[], Awaitable[Gateway | None]]) -> None:
+    def __init__(
+        self, gateway: Callable[[], Awaitable[Gateway | None]], persisted: PersistedQueries | None = None
+    ) -> None:
         self._gateway = gateway
+        self._persisted = persisted
 
     async def handle(self, request: Request) -> Response:
         accept = request.headers.get("accept")
@@ -131,11 +135,12 @@ class GraphQLEndpoint:
     async def _params(self, request: Request, media: str) -> tuple[str, dict[str, Any] | None, str | None] | Response:
         if request.method == "GET":
             raw: dict[str, Any] = dict(request.query_params)
-            if raw.get("variables"):
-                try:
-                    raw["variables"] = orjson.loads(raw["variables"])
-                except orjson.JSONDecodeError:
-                    return _bad_request("the variables parameter is not valid JSON", media)
+            for name in ("variables", "extensions"):
+                if raw.get(name):
+                    try:
+                        raw[name] = orjson.loads(raw[name])
+                    except orjson.JSONDecodeError:
+                        return _bad_request(f"the {name} parameter is not valid JSON", media)
         else:
             if _content_type(request) != JSON:
                 return problem_response(415, "Unsupported Media Type", detail=f"POST a body of Content-Type {JSON}")
@@ -153,6 +158,15 @@ class GraphQLEndpoint:
             if not isinstance(raw, dict):
                 return _bad_request("the request body must be a JSON object", media)
         query = raw.get("query")
+        if query is not None and not isinstance(query, str):
+            return _bad_request("`query` must be a string", media)
+        if self._persisted is not None:
+            try:
+                query = await self._persisted.resolve(query, raw.get("extensions"))
+            except PersistedQueryError as exc:
+                status = 200 if exc.code == "PERSISTED_QUERY_NOT_FOUND" else 400
+                body = {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
+                return Response(orjson.dumps(body), status_code=status, media_type=media)
         if not isinstance(query, str) or not query.strip():
             return _bad_request("the request has no query: send a `query` string", media)
         variables = raw.get("variables")

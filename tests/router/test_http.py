@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -25,7 +27,8 @@ async def router(resources: Resources) -> AsyncIterator[tuple[httpx.AsyncClient,
     log = RequestLog()
     async with corpus.serve(scenario, log) as urls:
         gateway = Gateway.from_sdl(corpus.fixture("bench")["supergraph"], subgraph_urls=urls)
-        app = create_http_app("router", resources, [graphql_route(RouterState(resources.settings, gateway))])
+        route = graphql_route(RouterState(resources.settings, gateway), resources.cache)
+        app = create_http_app("router", resources, [route])
         async with serving(app) as url, httpx.AsyncClient(base_url=url) as client:
             yield client, log
         await gateway.close()
@@ -192,3 +195,29 @@ async def test_get_refuses_mutations_with_405(resources: Resources) -> None:
     assert refused.headers["allow"] == "POST"
     assert allowed.status_code == 200
     assert all("reset" not in request["body"]["query"] for request in log.requests)
+
+
+async def test_automatic_persisted_queries(router) -> None:
+    client, log = router
+    query = "{ me { id name } }"
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    unknown = await client.post("/graphql", json={"extensions": persisted})
+    assert unknown.status_code == 200
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert log.requests == []
+    registered = await client.post("/graphql", json={"query": query, "extensions": persisted})
+    assert registered.json()["data"]["me"]["id"] == "1"
+    by_hash = await client.get(
+        "/graphql", params={"extensions": json.dumps(persisted)}, headers={"apollo-require-preflight": "true"}
+    )
+    assert by_hash.json()["data"]["me"]["name"] == "Ada Lovelace"
+    wrong = await client.post(
+        "/graphql", json={"query": "{ me { id } }", "extensions": persisted}, headers={"accept": GRAPHQL_RESPONSE}
+    )
+    assert wrong.status_code == 400
+    assert wrong.json()["errors"][0]["message"] == "provided sha does not match query"
+    version = await client.post(
+        "/graphql", json={"extensions": {"persistedQuery": {"version": 2, "sha256Hash": digest}}}
+    )
+    assert version.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_SUPPORTED"
