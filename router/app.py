@@ -35,6 +35,9 @@ from shared.resources import Resources
 
 logger = logging.getLogger("roseash.router")
 
+# How long a router that could not compose at start waits before trying again.
+RETRY_SECONDS = 5.0
+
 
 class RouterState:
     """The gateway in service, replaced whole when a recomposition succeeds."""
@@ -44,6 +47,7 @@ class RouterState:
         self.gateway = gateway
         self._lock = asyncio.Lock()
         self._retiring: set[asyncio.Task[None]] = set()
+        self._next_attempt = 0.0  # after a failed start, requests answer 503 at once until then
 
     def _configure(self, gateway: Gateway) -> Gateway:
         gateway.fetcher.default_timeout = self.settings.subgraph_timeout
@@ -60,8 +64,10 @@ class RouterState:
         self.gateway = self._configure(Gateway(load_supergraph(path.read_text())))
 
     async def current(self) -> Gateway | None:
-        if self.gateway is None and self.settings.subgraph_urls:
-            await self.recompose()
+        loop = asyncio.get_running_loop()
+        due = self.gateway is None and self.settings.subgraph_urls and loop.time() >= self._next_attempt
+        if due and await self.recompose():
+            self._next_attempt = loop.time() + RETRY_SECONDS
         return self.gateway
 
     async def recompose(self) -> list[str]:

@@ -52,3 +52,14 @@ async def test_recompose_endpoint_is_off_without_a_secret(resources: Resources) 
     async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
         response = await client.post("/admin/recompose", headers={"authorization": f"Bearer {SECRET}"})
     assert response.status_code == 404
+
+
+async def test_a_router_that_cannot_compose_answers_503_at_once_and_retries_later(resources: Resources) -> None:
+    settings = load_settings({"SUBGRAPH_URLS": "ghost=http://127.0.0.1:1/graphql"})
+    state = RouterState(settings)
+    app = create_http_app("router", resources, [graphql_route(state)])
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
+        for _ in range(3):
+            response = await client.post("/graphql", json={"query": "{ __typename }"})
+            assert response.status_code == 503
+    assert state.gateway is None
