@@ -30,7 +30,7 @@ from router.composition_rules import check_subgraph, key_fields
 from router.fieldset import parse_field_set, print_field_set
 from router.satisfiability import unsatisfiable
 from router.subgraph_schema import Field, SubgraphSchema, SubgraphSchemaError, Type, read_subgraph
-from router.supergraph import SupergraphError, load_supergraph
+from router.supergraph import EXECUTABLE_LOCATIONS, SupergraphError, load_supergraph
 
 ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
@@ -799,19 +799,6 @@ ACCESS_DEFINITIONS = {
         "ENUM\n\nscalar policy__Policy"
     ),
 }
-
-EXECUTABLE_LOCATIONS = frozenset(
-    {
-        "QUERY",
-        "MUTATION",
-        "SUBSCRIPTION",
-        "FIELD",
-        "FRAGMENT_DEFINITION",
-        "FRAGMENT_SPREAD",
-        "INLINE_FRAGMENT",
-        "VARIABLE_DEFINITION",
-    }
-)
 
 JOIN_DEFINITIONS = """directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
 

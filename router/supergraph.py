@@ -55,6 +55,19 @@ KNOWN_FEATURES = {
     "context",
 }
 BUILT_IN_DIRECTIVES = {"deprecated", "specifiedBy", "oneOf", "include", "skip"}
+# Where a directive may appear in operations: such directives belong to the API schema.
+EXECUTABLE_LOCATIONS = frozenset(
+    {
+        "QUERY",
+        "MUTATION",
+        "SUBSCRIPTION",
+        "FIELD",
+        "FRAGMENT_DEFINITION",
+        "FRAGMENT_SPREAD",
+        "INLINE_FRAGMENT",
+        "VARIABLE_DEFINITION",
+    }
+)
 _LINK_URL = re.compile(r"^https://specs\.apollo\.dev/(?P<name>[A-Za-z_]+)/(?P<version>v\d+\.\d+)$")
 
 
@@ -417,16 +430,7 @@ def _api_document(document: DocumentNode, names: _Names) -> DocumentNode:
             continue
         if definition.kind == "directive_definition":
             name = definition.name.value
-            executable = {loc.value for loc in definition.locations} & {
-                "QUERY",
-                "MUTATION",
-                "SUBSCRIPTION",
-                "FIELD",
-                "FRAGMENT_DEFINITION",
-                "FRAGMENT_SPREAD",
-                "INLINE_FRAGMENT",
-                "VARIABLE_DEFINITION",
-            }
+            executable = {loc.value for loc in definition.locations} & EXECUTABLE_LOCATIONS
             if (
                 name in BUILT_IN_DIRECTIVES
                 or name in names.spec_directives
