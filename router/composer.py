@@ -340,14 +340,22 @@ class _Composer:
         chosen = max(set(texts), key=lambda t: (texts.count(t), -texts.index(t)))
         return print_ast_description(chosen)
 
-    def _type_markers(self, found: list[_Occurrence]) -> list[str]:
+    def _markers(self, elements: Sequence[Type | Field]) -> list[str]:
+        """@deprecated, @inaccessible and @tag of one element as its subgraphs define it, merged."""
         markers: list[str] = []
-        if any(o.type.inaccessible for o in found):
+        deprecated = next((e.deprecated for e in elements if isinstance(e, Field) and e.deprecated is not None), None)
+        if deprecated is not None:
+            markers.append(print_ast(deprecated))
+        if any(e.inaccessible for e in elements):
             self.uses_inaccessible = True
             markers.append("@inaccessible")
-        for tag in _unique(t for o in found for t in o.type.tags):
+        for tag in _unique(t for e in elements for t in e.tags):
             self.uses_tag = True
             markers.append(f"@tag(name: {_string(tag)})")
+        return markers
+
+    def _type_markers(self, found: list[_Occurrence]) -> list[str]:
+        markers = self._markers([o.type for o in found])
         markers += self._access([d for o in found for d in o.type.access])
         markers += self._carried(d for o in found for d in o.type.others)
         return markers
@@ -449,25 +457,15 @@ class _Composer:
                 parts.append(f"overrideLabel: {_string(label)}")
                 needs_joins = True
             joins.append(f"@join__field({', '.join(parts)})")
-        markers: list[str] = []
         fields = [f for _, f in defining]
-        if any(f.inaccessible for f in fields):
-            self.uses_inaccessible = True
-            markers.append("@inaccessible")
-        for tag in _unique(t for f in fields for t in f.tags):
-            self.uses_tag = True
-            markers.append(f"@tag(name: {_string(tag)})")
-        deprecated = next((f.deprecated for f in fields if f.deprecated is not None), None)
-        if deprecated is not None:
-            markers.insert(0, print_ast(deprecated))
+        markers = self._markers(fields)
         markers += self._access([d for f in fields for d in f.access])
         markers += self._carried(d for f in fields for d in f.others)
         arguments = self._merge_arguments(type_name, field_name, defining)
         description = self._description(f.description for f in fields)
         directives = (joins if needs_joins else []) + markers
         tail = (" " + " ".join(directives)) if directives else ""
-        indent_description = "".join(f"  {line}\n" for line in description.splitlines()) if description else ""
-        return f"{indent_description}  {field_name}{arguments}: {supergraph_type}{tail}"
+        return f"{_indented(description)}  {field_name}{arguments}: {supergraph_type}{tail}"
 
     def _check_sharing(
         self, type_name: str, field_name: str, defining: list[tuple[_Occurrence, Field]], overridden: set[str]
@@ -625,19 +623,8 @@ class _Composer:
         for value in values:
             joins = [f"@join__enumValue(graph: {o.graph})" for o in found if value in o.type.values]
             sources = [o.type.values[value] for o in found if value in o.type.values]
-            markers = []
-            deprecated = next((s.deprecated for s in sources if s.deprecated is not None), None)
-            if deprecated is not None:
-                markers.append(print_ast(deprecated))
-            if any(s.inaccessible for s in sources):
-                self.uses_inaccessible = True
-                markers.append("@inaccessible")
-            for tag in _unique(t for s in sources for t in s.tags):
-                self.uses_tag = True
-                markers.append(f"@tag(name: {_string(tag)})")
-            description = self._description(s.description for s in sources)
-            indent = "".join(f"  {line}\n" for line in description.splitlines()) if description else ""
-            lines.append(f"{indent}  {value} {' '.join(joins + markers)}")
+            description = _indented(self._description(s.description for s in sources))
+            lines.append(f"{description}  {value} {' '.join(joins + self._markers(sources))}")
         head = f"{self._description(o.type.description for o in found)}enum {name}"
         return _block(head, self._join_types(found) + self._type_markers(found), lines)
 
@@ -679,20 +666,10 @@ class _Composer:
             supergraph_type = _strongest(types)
             default = next((i.default_value for i in items if i.default_value is not None), None)
             default_text = f" = {print_ast(default)}" if default is not None else ""
-            markers = []
-            deprecated = next((i.deprecated for i in items if i.deprecated is not None), None)
-            if deprecated is not None:
-                markers.append(print_ast(deprecated))
-            if any(i.inaccessible for i in items):
-                self.uses_inaccessible = True
-                markers.append("@inaccessible")
-            for tag in _unique(t for i in items for t in i.tags):
-                self.uses_tag = True
-                markers.append(f"@tag(name: {_string(tag)})")
+            markers = self._markers(items)
             tail = (" " + " ".join(markers)) if markers else ""
-            description = self._description(i.description for i in items)
-            indent = "".join(f"  {line}\n" for line in description.splitlines()) if description else ""
-            lines.append(f"{indent}  {field_name}: {supergraph_type}{default_text}{tail}")
+            description = _indented(self._description(i.description for i in items))
+            lines.append(f"{description}  {field_name}: {supergraph_type}{default_text}{tail}")
         if not lines:
             self.error(
                 "EMPTY_MERGED_INPUT_TYPE",
@@ -840,6 +817,11 @@ TAG_DEFINITION = (
 def print_ast_description(text: str) -> str:
     escaped = text.replace('"""', '\\"""')
     return f'"""\n{escaped}\n"""\n'
+
+
+def _indented(description: str) -> str:
+    """A member's description, indented to sit above it inside its type."""
+    return "".join(f"  {line}\n" for line in description.splitlines())
 
 
 def _block(head: str, directives: list[str], lines: list[str]) -> str:

@@ -8,6 +8,7 @@ is keyed by the spec's own names, so the composer never sees the spelling.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -321,10 +322,8 @@ def _args(directive: DirectiveNode) -> dict[str, Any]:
     return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
 
 
-def _imports(document: DocumentNode) -> tuple[dict[str, str], dict[str, str]]:
-    """Federation elements as imported here, and directives imported from other features (name -> link URL)."""
-    federation: dict[str, str] = {}
-    features: dict[str, str] = {}
+def _links(document: DocumentNode) -> Iterator[tuple[str, dict[str, Any], list[tuple[str, str]]]]:
+    """Each `@link` on the schema: its URL, its arguments, and its imports as (name, local name)."""
     for definition in document.definitions:
         if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
             continue
@@ -332,14 +331,23 @@ def _imports(document: DocumentNode) -> tuple[dict[str, str], dict[str, str]]:
             if directive.name.value != "link":
                 continue
             args = _args(directive)
-            url = str(args.get("url", ""))
+            imports = []
             for item in args.get("import") or ():
                 imported = item if isinstance(item, str) else str(item.get("name", ""))
-                local = imported if isinstance(item, str) else str(item.get("as", imported))
-                if _FEDERATION_URL.match(url):
-                    federation[imported] = local
-                elif imported.startswith("@"):
-                    features[local.lstrip("@")] = url
+                imports.append((imported, imported if isinstance(item, str) else str(item.get("as", imported))))
+            yield str(args.get("url", "")), args, imports
+
+
+def _imports(document: DocumentNode) -> tuple[dict[str, str], dict[str, str]]:
+    """Federation elements as imported here, and directives imported from other features (name -> link URL)."""
+    federation: dict[str, str] = {}
+    features: dict[str, str] = {}
+    for url, _, imports in _links(document):
+        for imported, local in imports:
+            if _FEDERATION_URL.match(url):
+                federation[imported] = local
+            elif imported.startswith("@"):
+                features[local.lstrip("@")] = url
     return federation, features
 
 
@@ -349,27 +357,19 @@ def _directive_names(document: DocumentNode) -> tuple[dict[str, str], tuple[int,
     names: dict[str, str] = {}
     unknown: list[str] = []
     version: tuple[int, int] | None = None
-    for definition in document.definitions:
-        if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+    for url, args, imports in _links(document):
+        match = _FEDERATION_URL.match(url)
+        if match is None:
             continue
-        for directive in definition.directives or ():
-            if directive.name.value != "link":
-                continue
-            args = _args(directive)
-            match = _FEDERATION_URL.match(str(args.get("url", "")))
-            if match is None:
-                continue
-            version = (int(match[1]), int(match[2]))
-            prefix = str(args.get("as") or "federation")
-            for spec_name in FEDERATION_DIRECTIVES:
-                names[f"{prefix}__{spec_name}"] = spec_name
-            for item in args.get("import") or ():
-                imported = item if isinstance(item, str) else str(item.get("name", ""))
-                local = imported if isinstance(item, str) else str(item.get("as", imported))
-                if imported.startswith("@") and imported[1:] in FEDERATION_DIRECTIVES:
-                    names[local.lstrip("@")] = imported[1:]
-                elif imported.startswith("@"):
-                    unknown.append(imported)
+        version = (int(match[1]), int(match[2]))
+        prefix = str(args.get("as") or "federation")
+        for spec_name in FEDERATION_DIRECTIVES:
+            names[f"{prefix}__{spec_name}"] = spec_name
+        for imported, local in imports:
+            if imported.startswith("@") and imported[1:] in FEDERATION_DIRECTIVES:
+                names[local.lstrip("@")] = imported[1:]
+            elif imported.startswith("@"):
+                unknown.append(imported)
     if version is None:
         # Federation 1 style: the directives go by their own names.
         names.update({spec_name: spec_name for spec_name in FEDERATION_DIRECTIVES})
