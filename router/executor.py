@@ -86,7 +86,7 @@ class Execution:
     async def _run_fetch(self, fetch: Fetch) -> None:
         variables = {name: self.variables[name] for name in fetch.variable_names if name in self.variables}
         if not fetch.entity:
-            response = await self._send(fetch, variables, None)
+            response = await self._send(fetch, variables)
             if response is None:
                 return
             data = response.get("data")
@@ -100,7 +100,7 @@ class Execution:
         origins: list[list[tuple[dict[str, Any], ResponsePath]]] = []
         representations: list[dict[str, Any]] = []
         index: dict[Any, int] = {}
-        flat = _flat_keys(fetch)
+        flat = fetch.flat_keys
         for obj, path in self._objects(fetch):
             signature: Any
             if flat is not None:
@@ -129,7 +129,7 @@ class Execution:
         if not representations:
             return
         variables["representations"] = representations
-        response = await self._send(fetch, variables, None)
+        response = await self._send(fetch, variables)
         if response is None:
             return
         data = response.get("data")
@@ -156,7 +156,7 @@ class Execution:
             else:
                 self.errors.append(_subgraph_error(error, fetch, None))
 
-    async def _send(self, fetch: Fetch, variables: dict[str, Any], _: None) -> dict[str, Any] | None:
+    async def _send(self, fetch: Fetch, variables: dict[str, Any]) -> dict[str, Any] | None:
         body: dict[str, Any] = {"query": fetch.document}
         if variables:
             body["variables"] = variables
@@ -207,17 +207,6 @@ def _flatten(
                 into.append((item, (path, position)))
         elif type(item) is list:
             _flatten(item, (path, position), types, into)
-
-
-def _flat_keys(fetch: Fetch) -> tuple[str, ...] | None:
-    """The representation's field names when they are all plain scalars read under their own names."""
-    names: list[str] = []
-    for item in fetch.representation.items.values():
-        if not isinstance(item, FieldItem) or item.selection is not None:
-            return None
-        if item.name != "__typename":
-            names.append(item.name)
-    return None if fetch.aliased_requirements else tuple(names)
 
 
 def _representation(obj: dict[str, Any], fetch: Fetch) -> dict[str, Any] | None:

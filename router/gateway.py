@@ -51,7 +51,6 @@ class Result:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    document: DocumentNode
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
     plan: QueryPlan
@@ -174,7 +173,7 @@ class Gateway:
                 [{"message": f"cannot plan this operation: {exc}", "extensions": {"code": "QUERY_PLANNING_FAILED"}}]
             ) from None
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        return Prepared(document, operation, fragments, plan, _condition_variables(document), {})
+        return Prepared(operation, fragments, plan, _condition_variables(document), {})
 
     async def execute(
         self,

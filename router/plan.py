@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from graphql import DocumentNode
 
-from router.selection import Selection
+from router.selection import FieldItem, Selection
 
 # One step of a merge path: the response key, and the object types kept there
 # (None keeps every object; a set keeps only objects whose __typename is in it).
@@ -26,14 +26,25 @@ class Fetch:
     root: Selection = field(default_factory=Selection)
     selection: Selection = field(default_factory=Selection)  # where fields go: root, or `... on Target`
     depends_on: set[int] = field(default_factory=set)
-    variables: set[str] = field(default_factory=set)
     operation_type: str = "query"
     # Resolves @interfaceObject objects to their real type: the answer's __typename replaces the interface's.
     refines_typename: bool = False
     # Some key or required field had to be fetched under an internal alias somewhere in the plan.
     aliased_requirements: bool = False
+    # The representation's field names when all are plain scalars read under their own names:
+    # the executor then builds representations without walking selections.
+    flat_keys: tuple[str, ...] | None = None
     # Other places the same request serves: entity fetches alike in all but path are sent as one.
     also: list[tuple[tuple[PathStep, ...], frozenset[str] | None]] = field(default_factory=list)
+
+    def flat_representation(self) -> tuple[str, ...] | None:
+        names: list[str] = []
+        for item in self.representation.items.values():
+            if not isinstance(item, FieldItem) or item.selection is not None:
+                return None
+            if item.name != "__typename":
+                names.append(item.name)
+        return None if self.aliased_requirements else tuple(names)
 
     @property
     def locations(self) -> list[tuple[tuple[PathStep, ...], frozenset[str] | None]]:

@@ -129,6 +129,7 @@ class Planner:
         aliased = any(INTERNAL_PREFIX in fetch.document for fetch in op.fetches)
         for fetch in op.fetches:
             fetch.aliased_requirements = aliased
+            fetch.flat_keys = fetch.flat_representation()
         return QueryPlan(operation_type=operation_type, stages=stages, introspection=introspection)
 
     def _root_fields(

@@ -239,10 +239,8 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
             else:
                 item.arguments = list(field_node.arguments or ())
             _read_field_directives(item, field_node.directives, names)
-            if current.shareable and kind == "object":
-                item.shareable = True
             current.fields[item.name] = item
-    # A type-level @shareable covers the fields of that definition; apply it to all read so far.
+    # A type-level @shareable covers the type's fields.
     for item in schema.types.values():
         if item.shareable:
             for member in item.fields.values():

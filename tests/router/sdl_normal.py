@@ -12,7 +12,6 @@ from typing import Any
 
 from graphql import (
     DirectiveNode,
-    DocumentNode,
     EnumValueDefinitionNode,
     StringValueNode,
     parse,
@@ -83,7 +82,3 @@ def _definition(node: Any) -> str:
 
 def _name(node: Any) -> str:
     return str(node.name.value)
-
-
-def document_of(sdl: str) -> DocumentNode:
-    return parse(sdl)
