@@ -18,7 +18,7 @@ from migrations.runner import downgrade_async, upgrade_async
 from roseash.embedded import create_platform_app
 from roseash.platform_schema import DEFAULT_URL, SCHEMA_DIR, api_sdl, compose_platform, write_schema
 from roseash.server import UserError, bind, prepare_embedded, require_database, serve
-from roseash.services import EMBEDDED_PORT, PROCESSORS, SEEDS, SERVICES, load
+from roseash.services import EMBEDDED_PORT, PROCESSORS, SEEDS, SERVICES, load, register_contracts
 from router.composer import compose
 from router.gateway import Gateway, RequestError
 from router.plan import render
@@ -85,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
+        register_contracts()
         command: Callable[[argparse.Namespace, Settings], Awaitable[None]] = COMMANDS[args.command]
         _run(command(args, settings))
     except (ConfigError, UserError) as exc:

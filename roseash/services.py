@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from starlette.types import ASGIApp
 
+from shared.contracts import ContractRegistry, contracts
 from shared.resources import Resources
 
 Role = Literal["subgraph", "router", "activitypub", "web"]
@@ -62,10 +63,19 @@ SEEDS: tuple[str, ...] = ("subgraphs.federation.seed:SEED",)
 # Event processors the worker runs, as "module:function".
 PROCESSORS: tuple[str, ...] = ()
 
+# Each domain's contract implementations, as "module:function" taking the registry;
+# registered in every process, since any process may run another domain's side of a write.
+CONTRACTS: tuple[str, ...] = ()
+
 
 def load(path: str) -> Any:
     module, _, attribute = path.partition(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+def register_contracts(registry: ContractRegistry = contracts) -> None:
+    for path in CONTRACTS:
+        load(path)(registry)
 
 
 def import_models() -> None:

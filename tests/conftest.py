@@ -19,9 +19,13 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from migrations.runner import upgrade_async
+from roseash.services import register_contracts
 from shared.cache import RedisCache
 from shared.config import Settings, load_settings, normalise_database_url
 from shared.resources import Resources
+
+# Every process the platform runs registers the domains' contracts at start; so does the suite.
+register_contracts()
 
 SERVER_DATABASE_URL = os.environ.get("DATABASE_URL", "")
 SERVER_REDIS_URL = os.environ.get("REDIS_URL", "")

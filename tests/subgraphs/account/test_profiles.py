@@ -6,31 +6,20 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.requests import Request
 
 from roseash.embedded import create_platform_app
 from shared.auth import ANONYMOUS, Viewer
-from shared.context import Context
 from shared.resources import Resources
 from shared.seeds import run_seeds
 from subgraphs.account.schema import schema
 from subgraphs.federation.seed import SEED
+from tests.subgraphs.graphql import execute, member
 
 UPDATE = "mutation($input: PreferencesInput!) { updatePreferences(input: $input) { bio locale timeZone } }"
 
 
 async def run(resources: Resources, query: str, viewer: Viewer = ANONYMOUS, **variables: Any) -> dict[str, Any]:
-    async with resources.sessions() as session:
-        context = Context(Request({"type": "http", "headers": []}), session, viewer, resources.cache, "test")
-        result = await schema.execute(query, variable_values=variables, context_value=context)
-    body: dict[str, Any] = {"data": result.data}
-    if result.errors:
-        body["errors"] = [{"message": e.message, **(e.extensions or {})} for e in result.errors]
-    return body
-
-
-def member(user_id: str) -> Viewer:
-    return Viewer(user_id=user_id, roles=frozenset({"member"}))
+    return await execute(schema, resources, query, viewer, **variables)
 
 
 async def test_defaults_until_set_then_what_the_member_chose(resources: Resources) -> None:

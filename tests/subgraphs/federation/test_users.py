@@ -6,14 +6,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from starlette.requests import Request
 
 from shared.auth import ANONYMOUS, Viewer
-from shared.context import Context
 from shared.resources import Resources
 from shared.seeds import run_seeds
 from subgraphs.federation.schema import schema
 from subgraphs.federation.seed import SEED
+from tests.subgraphs.graphql import execute
 
 REGISTER = """mutation($input: RegisterInput!) { register(input: $input) { id handle displayName roles email } }"""
 
@@ -23,19 +22,7 @@ class Runner:
         self.resources = resources
 
     async def __call__(self, query: str, viewer: Viewer = ANONYMOUS, **variables: Any) -> dict[str, Any]:
-        async with self.resources.sessions() as session:
-            context = Context(
-                request=Request({"type": "http", "headers": []}),
-                session=session,
-                viewer=viewer,
-                cache=self.resources.cache,
-                request_id="test",
-            )
-            result = await schema.execute(query, variable_values=variables, context_value=context)
-        body: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            body["errors"] = [{"message": e.message, **(e.extensions or {})} for e in result.errors]
-        return body
+        return await execute(schema, self.resources, query, viewer, **variables)
 
 
 @pytest.fixture
