@@ -1,4 +1,4 @@
-"""The `roseash` command: serve, migrate, worker, seed.
+"""The `roseash` command: serve, migrate, worker, seed, blog import-ghost, keys rotate.
 
 Mistakes the user can fix (an unknown service, a malformed setting, an
 unreachable database, a busy port) end in one line on stderr and a non-zero
@@ -13,6 +13,9 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from migrations.runner import downgrade_async, upgrade_async
 from roseash.embedded import create_platform_app
@@ -26,7 +29,9 @@ from router.schema_check import BREAKING, DANGEROUS, SAFE, compare
 from router.subgraph_sources import SourceError, fetch_sources, file_sources, parse_pairs
 from router.supergraph import SupergraphError
 from shared.config import ConfigError, Settings, load_settings
+from shared.errors import AppError
 from shared.logs import configure_logging
+from shared.outbound import Outbound
 from shared.resources import Resources
 from shared.seeds import run_seeds
 from shared.worker import run_worker
@@ -77,6 +82,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("worker", help="run the event processor until stopped")
     commands.add_parser("seed", help="load demo data that has not been loaded yet")
+
+    blog_cmd = commands.add_parser("blog", help="the blog's own tasks")
+    blog_commands = blog_cmd.add_subparsers(dest="blog_command", required=True, metavar="COMMAND")
+    ghost_cmd = blog_commands.add_parser(
+        "import-ghost", help="import every published post and page, tag and author of a Ghost site"
+    )
+    ghost_cmd.add_argument("url", help="the Ghost site's address, e.g. https://blog.example.org")
+    ghost_cmd.add_argument("key", help="a Content API key (Ghost Admin: Settings, Integrations, custom integration)")
+
+    keys_cmd = commands.add_parser("keys", help="the keys that sign access and ID tokens")
+    keys_commands = keys_cmd.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
+    keys_commands.add_parser(
+        "rotate", help="sign with a new key from now on; the old ones stay published until their tokens expire"
+    )
     return parser
 
 
@@ -231,6 +250,106 @@ async def _seed(args: argparse.Namespace, settings: Settings) -> None:
         await resources.close()
 
 
+class ImportProgress:
+    """A bar per resource on a terminal (`posts    [######------] 30/57`), a plain line per page otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._bar = stream.isatty()
+        self._open: str | None = None  # the resource whose bar is on the current line
+
+    def __call__(self, resource: str, done: int, total: int) -> None:
+        if not self._bar:
+            print(f"{resource}: {done}/{total}", file=self._stream, flush=True)
+            return
+        if self._open not in (None, resource):
+            self._stream.write("\n")
+        self._open = resource
+        filled = min(self.WIDTH, self.WIDTH * done // total) if total else self.WIDTH
+        self._stream.write(f"\r{resource:<8} [{'#' * filled}{'-' * (self.WIDTH - filled)}] {done}/{total}")
+        self._stream.flush()
+
+    def close(self) -> None:
+        """End the bar's line, so what is printed next starts on its own."""
+        if self._open is not None:
+            self._stream.write("\n")
+            self._stream.flush()
+            self._open = None
+
+
+async def _import_ghost(args: argparse.Namespace, settings: Settings) -> None:
+    # Imported here: the blog's code loads only when one of its commands runs.
+    from subgraphs.blog.ghost_client import ContentAPI, GhostError
+    from subgraphs.blog.ghost_sync import Outcome, import_site
+
+    resources = Resources.open(settings)
+    progress = ImportProgress(sys.stderr)
+    try:
+        await require_database(resources)
+        async with Outbound(settings) as http:
+            try:
+                api = ContentAPI(http, args.url, args.key)
+            except GhostError as exc:
+                raise UserError(str(exc), 2) from None
+            try:
+                tally = await import_site(resources.sessions, api, progress)
+            except GhostError as exc:
+                raise UserError(str(exc)) from None
+            except AppError as exc:  # a Ghost resource we cannot take, or a write that raced another
+                raise UserError(exc.message) from None
+            finally:
+                progress.close()
+    finally:
+        await resources.close()
+    print(f"imported {api.site}")
+    for resource, counts in tally.items():
+        line = ", ".join(f"{counts[o]} {o}" for o in (Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED))
+        if counts[Outcome.SKIPPED]:
+            line += f", {counts[Outcome.SKIPPED]} skipped (not public)"
+        print(f"  {resource:<8} {line}")
+
+
+BLOG_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[None]]] = {
+    "import-ghost": _import_ghost,
+}
+
+
+async def _blog(args: argparse.Namespace, settings: Settings) -> None:
+    await BLOG_COMMANDS[args.blog_command](args, settings)
+
+
+async def _rotate_keys(args: argparse.Namespace, settings: Settings) -> None:
+    # Imported here: the federation's code loads only when one of its commands runs.
+    from subgraphs.federation.signing_keys import rotate
+
+    resources = Resources.open(settings)
+    try:
+        await require_database(resources)
+        try:
+            async with resources.sessions() as session, session.begin():
+                rotation = await session.run_sync(rotate)
+        except (OperationalError, ProgrammingError) as exc:  # most likely no signing_keys table yet
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise UserError(f"cannot rotate the signing keys ({reason}); has `roseash migrate` run?") from None
+    finally:
+        await resources.close()
+    print(f"signing with key {rotation.kid}")
+    if rotation.retired:
+        until = rotation.published_until.strftime("%Y-%m-%d %H:%M:%S UTC")
+        print(f"retired {', '.join(rotation.retired)}; published until {until}, when their tokens have expired")
+
+
+KEYS_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[None]]] = {
+    "rotate": _rotate_keys,
+}
+
+
+async def _keys(args: argparse.Namespace, settings: Settings) -> None:
+    await KEYS_COMMANDS[args.keys_command](args, settings)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[None]]] = {
     "serve": _serve,
     "migrate": _migrate,
@@ -239,6 +358,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[None]]] =
     "plan": _plan,
     "worker": _worker,
     "seed": _seed,
+    "blog": _blog,
+    "keys": _keys,
 }
 
 if __name__ == "__main__":

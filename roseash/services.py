@@ -54,18 +54,29 @@ MODEL_MODULES: tuple[str, ...] = (
     "shared.outbox",
     "shared.seeds",
     "subgraphs.federation.models",
+    "subgraphs.federation.oauth_models",
     "subgraphs.account.models",
+    "subgraphs.blog.models",
+    "activitypub.models",
 )
 
 # Demo data, as "module:Seed object", loaded once in this order.
-SEEDS: tuple[str, ...] = ("subgraphs.federation.seed:SEED",)
+SEEDS: tuple[str, ...] = (
+    "subgraphs.federation.seed:SEED",
+    "subgraphs.federation.seed:PASSWORDS_SEED",
+    "subgraphs.blog.seed:SEED",
+    "subgraphs.account.seed:SEED",
+)
 
 # Event processors the worker runs, as "module:function".
-PROCESSORS: tuple[str, ...] = ()
+PROCESSORS: tuple[str, ...] = (
+    "subgraphs.blog.scheduler:publish_scheduled",
+    "subgraphs.account.sending:send_newsletter_mail",
+)
 
 # Each domain's contract implementations, as "module:function" taking the registry;
 # registered in every process, since any process may run another domain's side of a write.
-CONTRACTS: tuple[str, ...] = ()
+CONTRACTS: tuple[str, ...] = ("subgraphs.federation.contracts:register", "subgraphs.blog.contracts:register")
 
 
 def load(path: str) -> Any:

@@ -28,6 +28,7 @@ from router.persisted_queries import PersistedQueries
 from router.subgraph_sources import SourceError, fetch_sources
 from router.supergraph import load_supergraph
 from shared.app import create_http_app
+from shared.auth import TokenVerifier
 from shared.cache import Cache
 from shared.config import Settings
 from shared.http import problem_response
@@ -98,10 +99,11 @@ async def _close_later(gateway: Gateway, seconds: float) -> None:
     await gateway.close()
 
 
-def graphql_route(state: RouterState, cache: Cache | None = None) -> Route:
-    """/graphql; with a cache, automatic persisted queries are on (the cache holds their texts)."""
+def graphql_route(state: RouterState, cache: Cache | None = None, tokens: TokenVerifier | None = None) -> Route:
+    """/graphql; with a cache, automatic persisted queries are on (the cache holds their texts);
+    with `tokens`, bearer tokens are verified and authorization directives see whom they name."""
     persisted = PersistedQueries(cache, Limits().max_bytes) if cache is not None else None
-    return Route("/graphql", GraphQLEndpoint(state.current, persisted).handle, methods=["GET", "POST"])
+    return Route("/graphql", GraphQLEndpoint(state.current, persisted, tokens).handle, methods=["GET", "POST"])
 
 
 def admin_route(state: RouterState) -> Route:
@@ -139,4 +141,5 @@ def router_state(resources: Resources, local: Mapping[str, ASGIApp] | None = Non
 
 def create_app(resources: Resources) -> Starlette:
     state = router_state(resources)
-    return create_http_app("router", resources, [graphql_route(state, resources.cache), admin_route(state)])
+    routes = [graphql_route(state, resources.cache, resources.tokens), admin_route(state)]
+    return create_http_app("router", resources, routes)

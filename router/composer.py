@@ -19,20 +19,26 @@ from dataclasses import dataclass, field
 from graphql import (
     GraphQLError,
     ListTypeNode,
+    ListValueNode,
     NamedTypeNode,
     NonNullTypeNode,
+    StringValueNode,
     TypeNode,
     print_ast,
     validate_schema,
+    value_from_ast_untyped,
 )
 
 from router.composition_rules import check_subgraph, key_fields
+from router.dnf import conjunction
 from router.fieldset import parse_field_set, print_field_set
 from router.satisfiability import unsatisfiable
 from router.subgraph_schema import Field, SubgraphSchema, SubgraphSchemaError, Type, read_subgraph
 from router.supergraph import EXECUTABLE_LOCATIONS, SupergraphError, load_supergraph
 
 ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+# Access directives whose argument is a requirement in disjunctive normal form, by the argument's name.
+DNF_ARGUMENTS = {"requiresScopes": "scopes", "policy": "policies"}
 BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 
 
@@ -361,11 +367,29 @@ class _Composer:
         return markers
 
     def _access(self, directives: list) -> list[str]:
-        """Access-control and cost directives, carried into the supergraph once each."""
+        """Access-control and cost directives, carried into the supergraph once each.
+
+        Where subgraphs ask different @requiresScopes (or @policy) of one element, the
+        supergraph asks for all of them: one directive with their conjunction.
+        """
         printed: list[str] = []
+        requirements: dict[str, list[list[list[str]]]] = {}
         for directive in directives:
             self.used_access.add(directive.spec_name)
             node = directive.node
+            argument = DNF_ARGUMENTS.get(directive.spec_name)
+            if argument is not None:
+                values = requirements.setdefault(directive.spec_name, [])
+                value = next((a.value for a in node.arguments or () if a.name.value == argument), None)
+                requirement = value_from_ast_untyped(value) if value is not None else []
+                if requirement in values:
+                    continue
+                values.append(requirement)
+                if len(values) > 1:
+                    merged = _string_lists(conjunction(values))
+                    first = next(i for i, text in enumerate(printed) if text.startswith(f"@{directive.spec_name}("))
+                    printed[first] = f"@{directive.spec_name}({argument}: {merged})"
+                    continue
             if directive.spec_name == "listSize":
                 # Written without arguments that only repeat their defaults, as the reference does.
                 node = node.__class__(
@@ -739,6 +763,14 @@ class _Composer:
         parts.append(f"enum join__Graph {{\n{graphs}\n}}")
         parts += blocks
         return "\n\n".join(parts) + "\n"
+
+
+def _string_lists(value: list[list[str]]) -> str:
+    return print_ast(
+        ListValueNode(
+            values=tuple(ListValueNode(values=tuple(StringValueNode(value=s) for s in clause)) for clause in value)
+        )
+    )
 
 
 def _join_definitions(version: str) -> str:

@@ -4,6 +4,12 @@ Everything that depends only on the operation's text (parsing, validation
 against the API schema, planning, the subgraph request texts) is done once and
 cached by text and operation name; a request then only coerces its variables,
 runs the plan and shapes the answer.
+
+When the operation selects something @authenticated or @requiresScopes guards,
+what the viewer may have also depends on which of those requirements the viewer
+meets: the plan without the denied selections is made once per such auth state
+and kept with the operation. Supergraphs without these directives, and
+operations that touch nothing guarded, skip all of it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.language import Visitor
 
+from router.authorization import Access, Guards, without
 from router.executor import Execution
 from router.fetcher import Fetcher
 from router.limits import LimitExceeded, Limits, check_shape, check_size
@@ -36,9 +43,12 @@ from router.plan import QueryPlan
 from router.planner import PlanError, Planner
 from router.response import ResponseShape
 from router.supergraph import Supergraph, load_supergraph
+from shared.auth import ANONYMOUS, Viewer
 
 # Parsed documents and plans take several times their text in memory; this bounds the whole cache.
 MAX_CACHED_TEXT = 8 * 1024 * 1024
+# Compiled response shapes, and plans for auth states, kept per operation.
+MAX_VARIANTS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +60,29 @@ class Result:
 
 
 @dataclass(frozen=True, slots=True)
+class Variant:
+    """The operation as one auth state may have it: its plan, the selections denied, the compiled shapes."""
+
+    plan: QueryPlan
+    denied: frozenset[int]
+    # By the values of the condition variables, which pick the compiled response shape.
+    shapes: dict[tuple[Any, ...], ResponseShape]
+
+
+@dataclass(frozen=True, slots=True)
 class Prepared:
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
-    plan: QueryPlan
+    full: Variant  # for a viewer denied nothing
     # The variables @skip/@include read: their values pick the compiled response shape.
     condition_variables: tuple[str, ...]
-    shapes: dict[tuple[Any, ...], ResponseShape]
+    # What in the operation asks something of the viewer (None: nothing), and its variants by auth state.
+    guards: Guards | None
+    variants: dict[tuple[bool, ...], Variant]
+
+    @property
+    def plan(self) -> QueryPlan:
+        return self.full.plan
 
 
 class RequestError(Exception):
@@ -80,6 +106,10 @@ def _condition_variables(document: DocumentNode) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def _planning_failed(exc: PlanError) -> dict[str, Any]:
+    return {"message": f"cannot plan this operation: {exc}", "extensions": {"code": "QUERY_PLANNING_FAILED"}}
+
+
 def _graphql_error(error: GraphQLError, code: str) -> dict[str, Any]:
     formatted = dict(error.formatted)
     formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
@@ -98,6 +128,7 @@ class Gateway:
     ) -> None:
         self.supergraph = supergraph
         self.planner = Planner(supergraph)
+        self.access = Access(supergraph)
         overrides = dict(subgraph_urls or {})
         self.urls = {enum: overrides.get(graph.name, graph.url) for enum, graph in supergraph.graphs.items()}
         self.fetcher = fetcher or Fetcher()
@@ -169,11 +200,26 @@ class Gateway:
         try:
             plan = self.planner.plan(document, operation)
         except PlanError as exc:
-            raise RequestError(
-                [{"message": f"cannot plan this operation: {exc}", "extensions": {"code": "QUERY_PLANNING_FAILED"}}]
-            ) from None
+            raise RequestError([_planning_failed(exc)]) from None
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        return Prepared(operation, fragments, plan, _condition_variables(document), {})
+        guards = self.access.guards(operation, fragments) if self.access.enabled else None
+        full = Variant(plan, frozenset(), {})
+        return Prepared(operation, fragments, full, _condition_variables(document), guards, {})
+
+    def _variant(self, prepared: Prepared, viewer: Viewer) -> Variant:
+        """What `viewer` may have of the operation, planned once per auth state; raises PlanError."""
+        assert prepared.guards is not None
+        state = prepared.guards.state(viewer)
+        if all(state):
+            return prepared.full
+        variant = prepared.variants.get(state)
+        if variant is None:
+            denied = prepared.guards.denied(state)
+            document, operation = without(prepared.operation, prepared.fragments, denied)
+            if len(prepared.variants) >= MAX_VARIANTS:
+                prepared.variants.clear()  # many scope combinations: keep memory bounded
+            variant = prepared.variants[state] = Variant(self.planner.plan(document, operation), denied, {})
+        return variant
 
     async def execute(
         self,
@@ -181,32 +227,39 @@ class Gateway:
         variables: Mapping[str, Any] | None = None,
         operation_name: str | None = None,
         headers: Mapping[str, str] | None = None,
+        viewer: Viewer = ANONYMOUS,
     ) -> Result:
         try:
             prepared = self.prepare(query, operation_name)
         except RequestError as exc:
             return Result({"errors": exc.errors}, request_error=True)
+        variant = prepared.full
+        if prepared.guards is not None:
+            try:
+                variant = self._variant(prepared, viewer)
+            except PlanError as exc:
+                return Result({"errors": [_planning_failed(exc)]}, request_error=True)
         coerced = get_variable_values(
             self.supergraph.api_schema, prepared.operation.variable_definitions or (), dict(variables or {})
         )
         if isinstance(coerced, list):
             return Result({"errors": [_graphql_error(e, "BAD_USER_INPUT") for e in coerced]}, request_error=True)
         values = coerced.coerced
-        execution = Execution(prepared.plan, self.fetcher, self.urls, values, headers or {})
+        execution = Execution(variant.plan, self.fetcher, self.urls, values, headers or {})
         await execution.run()
-        if prepared.plan.introspection is not None:
+        if variant.plan.introspection is not None:
             introspected = execute(
-                self.supergraph.api_schema, prepared.plan.introspection, variable_values=dict(variables or {})
+                self.supergraph.api_schema, variant.plan.introspection, variable_values=dict(variables or {})
             )
             if isinstance(introspected.data, dict):
                 execution.data.update(introspected.data)
         signature = tuple(values.get(name) for name in prepared.condition_variables)
-        shape = prepared.shapes.get(signature)
+        shape = variant.shapes.get(signature)
         if shape is None:
-            if len(prepared.shapes) >= 64:
-                prepared.shapes.clear()  # many condition outcomes: keep memory bounded
-            shape = prepared.shapes[signature] = ResponseShape(
-                self.supergraph.api_schema, prepared.fragments, prepared.operation, values
+            if len(variant.shapes) >= MAX_VARIANTS:
+                variant.shapes.clear()  # many condition outcomes: keep memory bounded
+            shape = variant.shapes[signature] = ResponseShape(
+                self.supergraph.api_schema, prepared.fragments, prepared.operation, values, variant.denied
             )
         data = shape.complete(execution.data, execution.errors)
         body: dict[str, Any] = {}

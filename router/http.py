@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, Response
 
 from router.gateway import Gateway, RequestError
 from router.persisted_queries import PersistedQueries, PersistedQueryError
+from shared.auth import ANONYMOUS, TokenError, TokenVerifier, refusal_response
 from shared.errors import MASKED_MESSAGE
 from shared.http import problem_response
 from shared.logs import request_id_var
@@ -73,13 +74,22 @@ def _bad_request(detail: str, media: str, status: int = 400) -> Response:
 
 
 class GraphQLEndpoint:
-    """The `/graphql` route. `gateway` is asked per request, so a recomposed supergraph swaps in whole."""
+    """The `/graphql` route. `gateway` is asked per request, so a recomposed supergraph swaps in whole.
+
+    With `tokens`, bearer tokens are verified and the viewer they name is what @authenticated and
+    @requiresScopes are checked against; without, every caller is anonymous. Either way the
+    Authorization header goes on to the subgraphs, which verify it themselves.
+    """
 
     def __init__(
-        self, gateway: Callable[[], Awaitable[Gateway | None]], persisted: PersistedQueries | None = None
+        self,
+        gateway: Callable[[], Awaitable[Gateway | None]],
+        persisted: PersistedQueries | None = None,
+        tokens: TokenVerifier | None = None,
     ) -> None:
         self._gateway = gateway
         self._persisted = persisted
+        self._tokens = tokens
 
     async def handle(self, request: Request) -> Response:
         accept = request.headers.get("accept")
@@ -92,6 +102,12 @@ class GraphQLEndpoint:
                 "Not Acceptable",
                 detail=f"this endpoint answers {GRAPHQL_RESPONSE} or {JSON}; the Accept header allows neither",
             )
+        viewer = ANONYMOUS
+        if self._tokens is not None:
+            try:
+                viewer = await self._tokens.viewer(request.headers.get("authorization"))
+            except TokenError as exc:
+                return refusal_response(exc, media)
         gateway = await self._gateway()
         if gateway is None:
             return problem_response(503, "Service Unavailable", detail="no supergraph is loaded")
@@ -121,7 +137,7 @@ class GraphQLEndpoint:
         if request_id:
             headers["x-request-id"] = request_id
         try:
-            result = await gateway.execute(query, variables, operation_name, headers)
+            result = await gateway.execute(query, variables, operation_name, headers, viewer)
         except Exception:
             # A bug of ours: the client still gets a GraphQL answer it can quote, never a bare 500.
             logger.exception("router failed on an operation")

@@ -10,6 +10,10 @@ Everything that depends only on the operation (and on the outcome of its
 `@skip`/`@include` conditions) is compiled once into `ResponseShape`: per
 object type and selection, the response keys in order and how to complete
 each value. A request then only walks its data.
+
+Selections the viewer may not have (router/authorization.py) are compiled as
+DENIED: null whatever the data holds, with an UNAUTHORIZED_FIELD_OR_TYPE error
+at their path.
 """
 
 from __future__ import annotations
@@ -33,13 +37,17 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    is_non_null_type,
     value_from_ast,
 )
 from graphql import GraphQLBoolean as Boolean
 
 _NULLED = object()  # a non-null position got null: the parent must be nulled too
 
-LEAF, OBJECT, LIST, ABSTRACT, META, TYPENAME = range(6)
+LEAF, OBJECT, LIST, ABSTRACT, META, TYPENAME, DENIED = range(7)
+# Apollo Router's words and code for a selection the viewer is not authorized for.
+UNAUTHORIZED = "Unauthorized field or type"
+UNAUTHORIZED_CODE = "UNAUTHORIZED_FIELD_OR_TYPE"
 
 # A response path, built only when an error needs it: (parent, key) pairs back to the root.
 Path = tuple[Any, str | int] | None
@@ -67,7 +75,10 @@ class ObjectShape:
 
 
 class ResponseShape:
-    """The response of one operation, compiled for one outcome of its @skip/@include conditions."""
+    """The response of one operation, compiled for one outcome of its @skip/@include conditions.
+
+    `denied` holds the ids of the field nodes and fragments the viewer may not have.
+    """
 
     def __init__(
         self,
@@ -75,10 +86,12 @@ class ResponseShape:
         fragments: Mapping[str, FragmentDefinitionNode],
         operation: OperationDefinitionNode,
         variables: Mapping[str, Any],
+        denied: frozenset[int] = frozenset(),
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.denied = denied
         self._objects: dict[tuple[tuple[int, ...], str], ObjectShape] = {}
         root = schema.get_root_type(operation.operation)
         assert root is not None
@@ -92,9 +105,15 @@ class ResponseShape:
         if shape is not None:
             return shape
         shape = self._objects[key] = ObjectShape(object_type.name)
-        for response_key, nodes in self._collect(object_type, selections).items():
-            name = nodes[0].name.value
-            if name == "__typename":
+        for response_key, collected in self._collect(object_type, selections).items():
+            nodes = [node for node, refused in collected if not refused]
+            name = collected[0][0].name.value
+            if not nodes:
+                # __typename too, when only a denied fragment asks for it: it would name the type withheld.
+                definition = object_type.fields.get(name)
+                nonnull = definition is None or is_non_null_type(definition.type)
+                shape.fields.append((response_key, ValueShape(DENIED, nonnull, "")))
+            elif name == "__typename":
                 shape.fields.append((response_key, ValueShape(TYPENAME, False, "")))
             elif name in ("__schema", "__type"):
                 shape.fields.append((response_key, ValueShape(META, False, "")))
@@ -122,38 +141,43 @@ class ResponseShape:
 
     def _collect(
         self, object_type: GraphQLObjectType, selections: tuple[SelectionSetNode, ...]
-    ) -> dict[str, list[FieldNode]]:
-        grouped: dict[str, list[FieldNode]] = {}
-        visited: set[str] = set()
+    ) -> dict[str, list[tuple[FieldNode, bool]]]:
+        """The field nodes by response key, each with whether it is refused (denied, or in a denied fragment)."""
+        grouped: dict[str, list[tuple[FieldNode, bool]]] = {}
+        visited: set[tuple[str, bool]] = set()
         for selection_set in selections:
-            self._collect_into(object_type, selection_set, grouped, visited)
+            self._collect_into(object_type, selection_set, grouped, visited, False)
         return grouped
 
     def _collect_into(
         self,
         object_type: GraphQLObjectType,
         selection_set: SelectionSetNode,
-        grouped: dict[str, list[FieldNode]],
-        visited: set[str],
+        grouped: dict[str, list[tuple[FieldNode, bool]]],
+        visited: set[tuple[str, bool]],
+        refused: bool,
     ) -> None:
+        denied = self.denied
         for selection in selection_set.selections:
             if not self._included(selection):
                 continue
+            refuse = refused or id(selection) in denied
             if isinstance(selection, FieldNode):
                 key = selection.alias.value if selection.alias else selection.name.value
-                grouped.setdefault(key, []).append(selection)
+                grouped.setdefault(key, []).append((selection, refuse))
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition.name.value if selection.type_condition else None
                 if self._applies(condition, object_type):
-                    self._collect_into(object_type, selection.selection_set, grouped, visited)
+                    self._collect_into(object_type, selection.selection_set, grouped, visited, refuse)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
-                if name in visited:
+                # A fragment spread where it is refused may be spread again where it is not.
+                if (name, refuse) in visited:
                     continue
-                visited.add(name)
+                visited.add((name, refuse))
                 fragment = self.fragments[name]
                 if self._applies(fragment.type_condition.name.value, object_type):
-                    self._collect_into(object_type, fragment.selection_set, grouped, visited)
+                    self._collect_into(object_type, fragment.selection_set, grouped, visited, refuse)
 
     def _applies(self, condition: str | None, object_type: GraphQLObjectType) -> bool:
         if condition is None or condition == object_type.name:
@@ -222,6 +246,11 @@ class _Run:
                 out[key] = shape.typename
             elif kind == META:
                 out[key] = value
+            elif kind == DENIED:
+                self.error((path, key), UNAUTHORIZED, {"code": UNAUTHORIZED_CODE})
+                if value_shape.nonnull:
+                    return _NULLED
+                out[key] = None
             else:
                 completed = complete(value_shape, value, (path, key))
                 if completed is _NULLED:
@@ -283,9 +312,12 @@ class _Run:
             return
         self.error(path, f"Cannot return null for non-nullable field {label}.")
 
-    def error(self, path: Path, message: str) -> None:
+    def error(self, path: Path, message: str, extensions: dict[str, Any] | None = None) -> None:
         here = _unwind(path)
-        self.errors.append({"message": message, "path": list(here)})
+        error: dict[str, Any] = {"message": message, "path": list(here)}
+        if extensions is not None:
+            error["extensions"] = extensions
+        self.errors.append(error)
         if self.error_paths is not None:
             self.error_paths.append(here)
 

@@ -36,6 +36,7 @@ from graphql import (
 )
 from graphql.language import Node
 
+from router.dnf import conjunction
 from router.fieldset import FieldSet, parse_field_set
 
 SUPPORTED_LINK = {"v1.0"}
@@ -377,12 +378,15 @@ def _read_types(document: DocumentNode, names: _Names, graphs: dict[str, Graph])
 
 
 def _access(meta: TypeMeta | FieldMeta, directive: str, args: dict[str, Any], names: _Names) -> None:
+    # An element asking twice (a type and its extension, say) asks for both.
     if directive == names.authenticated:
         meta.authenticated = True
     elif directive == names.requires_scopes:
-        meta.requires_scopes.extend(args.get("scopes") or [])
+        scopes = args.get("scopes") or []
+        meta.requires_scopes = conjunction([meta.requires_scopes, scopes]) if meta.requires_scopes else scopes
     elif directive == names.policy:
-        meta.policies.extend(args.get("policies") or [])
+        policies = args.get("policies") or []
+        meta.policies = conjunction([meta.policies, policies]) if meta.policies else policies
 
 
 def _graph_arg(args: dict[str, Any], graphs: dict[str, Graph], directive: DirectiveNode) -> str:

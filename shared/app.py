@@ -20,7 +20,7 @@ from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET
 
-from shared.auth import ANONYMOUS
+from shared.auth import TokenError, refusal_response
 from shared.context import Context
 from shared.db import check_database
 from shared.graphql import ErrorPolicy
@@ -52,6 +52,11 @@ class SubgraphGraphQL(GraphQL[Context, None]):
 
     async def run(self, request: Request, context: Any = UNSET, root_value: Any = UNSET) -> Any:  # type: ignore[override]
         try:
+            # Before anything runs: a refused token is refused whatever the operation.
+            request.state.viewer = await self.resources.tokens.viewer(request.headers.get("authorization"))
+        except TokenError as exc:
+            return refusal_response(exc)
+        try:
             return await super().run(request, context, root_value)
         except StrawberryHTTPException as exc:
             # Strawberry answers these in plain text; we answer problem+json,
@@ -68,11 +73,10 @@ class SubgraphGraphQL(GraphQL[Context, None]):
         return Context(
             request=request,
             session=request.scope["state"]["db"],
-            # Bearer tokens are verified once the OAuth server exists (issue 6);
-            # until then every caller is anonymous.
-            viewer=ANONYMOUS,
+            viewer=request.state.viewer,
             cache=self.resources.cache,
             request_id=request_id_var.get() or "",
+            settings=self.resources.settings,
         )
 
     def encode_json(self, data: object) -> bytes:

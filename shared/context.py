@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from shared.auth import Viewer
 from shared.cache import Cache
+from shared.config import Settings
 
 BatchLoad = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
 
@@ -24,6 +25,7 @@ class Context:
     viewer: Viewer
     cache: Cache
     request_id: str
+    settings: Settings
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
 
     def loader(self, key: Hashable, load: BatchLoad) -> DataLoader[Any, Any]:
@@ -44,5 +46,10 @@ class Context:
             # Reads earlier in the request opened a transaction implicitly;
             # end it so the write starts from a clean one.
             await self.session.commit()
-        async with self.session.begin():
-            yield self.session
+        try:
+            async with self.session.begin():
+                yield self.session
+        finally:
+            # What the loaders remember may predate the write; a later field of this
+            # request (another mutation's result, say) must read what was committed.
+            self._loaders.clear()

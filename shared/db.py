@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
+
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
@@ -53,6 +60,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """An opaque, stable row id: what GraphQL exposes as ID."""
+    return uuid.uuid4().hex
 
 
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -74,8 +86,49 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class SerialSession(AsyncSession):
+    """An AsyncSession whose operations take turns.
+
+    GraphQL resolves sibling fields concurrently and they share the request's
+    session, but a session (like the connection under it) allows one operation
+    at a time: asyncpg refuses overlapping ones. Each operation here waits for
+    the one before it to finish.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+
+
+def _take_turns(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(method)
+    async def serial(self: SerialSession, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await method(self, *args, **kwargs)
+
+    return serial
+
+
+# Every method that reaches the database on its own; the rest (scalars, stream_scalars) call one of these.
+for _name in (
+    "execute", "scalar", "get", "get_one", "stream", "delete", "delete_all", "merge", "merge_all",
+    "flush", "refresh", "commit", "rollback", "connection", "run_sync",
+):  # fmt: skip
+    setattr(SerialSession, _name, _take_turns(getattr(AsyncSession, _name)))
+
+
+async def lock_for_transaction(session: AsyncSession, name: str) -> None:
+    """Hold a lock named `name` until the session's transaction ends, so writers of one thing take turns.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite already lets one
+    transaction write at a time, and a writer's first write waits for the last.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, class_=SerialSession, expire_on_commit=False)
 
 
 async def check_database(engine: AsyncEngine, seconds: float = 5.0) -> None:

@@ -63,6 +63,10 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
     # Requests are logged once by our middleware.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs each outbound request at INFO with its whole URL, secrets in
+    # the query included (a Ghost Content API key, say); failures reach our logs
+    # through the callers, without the query.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

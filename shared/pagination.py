@@ -1,4 +1,4 @@
-"""Cursor pagination for Relay connections: opaque cursors over a stable (created_at, id) order."""
+"""Cursor pagination for Relay connections: opaque cursors over a stable (sort key, id) order."""
 
 from __future__ import annotations
 
@@ -30,37 +30,57 @@ class Page(Generic[T]):
         return self.cursors[-1] if self.cursors else None
 
 
-def encode_cursor(created_at: datetime, row_id: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([created_at.isoformat(), row_id])).decode().rstrip("=")
+def encode_cursor(key: Any, row_id: str) -> str:
+    value = key.isoformat() if isinstance(key, datetime) else key
+    return base64.urlsafe_b64encode(orjson.dumps([value, row_id])).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str, key_type: type) -> tuple[Any, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, row_id = orjson.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(stamp), str(row_id)
+        key, row_id = orjson.loads(base64.urlsafe_b64decode(padded))
+        if key_type is datetime:
+            key = datetime.fromisoformat(key)
+            if key.tzinfo is None:  # ours always carry a zone
+                raise ValueError(key)
+        elif not isinstance(key, key_type):
+            raise TypeError(key)
+        return key, str(row_id)
     except (ValueError, TypeError, orjson.JSONDecodeError):
         raise BadUserInput("the cursor is not one this API gave out", field="after") from None
+
+
+def check_first(first: int) -> None:
+    if not 1 <= first <= MAX_PAGE:
+        raise BadUserInput(f"first must be between 1 and {MAX_PAGE}", field="first")
 
 
 async def paginate(
     session: AsyncSession,
     statement: Select[Any],
-    created_at: InstrumentedAttribute[datetime],
+    order: InstrumentedAttribute[Any],
     row_id: InstrumentedAttribute[str],
     first: int,
     after: str | None,
+    *,
+    descending: bool = True,
 ) -> Page[Any]:
-    """Newest first; `after` continues from a cursor of an earlier page."""
-    if not 1 <= first <= MAX_PAGE:
-        raise BadUserInput(f"first must be between 1 and {MAX_PAGE}", field="first")
+    """Rows by `order` then id (newest first by default); `after` continues from an earlier page's cursor.
+
+    `order` must not be null in the rows the statement selects.
+    """
+    check_first(first)
     if after is not None:
-        stamp, last_id = decode_cursor(after)
-        statement = statement.where(or_(created_at < stamp, and_(created_at == stamp, row_id < last_id)))
-    rows = list((await session.scalars(statement.order_by(created_at.desc(), row_id.desc()).limit(first + 1))).all())
+        key, last_id = decode_cursor(after, order.type.python_type)
+        if descending:
+            statement = statement.where(or_(order < key, and_(order == key, row_id < last_id)))
+        else:
+            statement = statement.where(or_(order > key, and_(order == key, row_id > last_id)))
+    ordering = (order.desc(), row_id.desc()) if descending else (order.asc(), row_id.asc())
+    rows = list((await session.scalars(statement.order_by(*ordering).limit(first + 1))).all())
     items = rows[:first]
     return Page(
         items=items,
-        cursors=[encode_cursor(getattr(r, created_at.key), getattr(r, row_id.key)) for r in items],
+        cursors=[encode_cursor(getattr(r, order.key), getattr(r, row_id.key)) for r in items],
         has_next=len(rows) > first,
     )

@@ -1,4 +1,4 @@
-"""What a process opens once and every request shares: database engine and cache."""
+"""What a process opens once and every request shares: database engine, cache and the token verifier."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.auth import TokenVerifier
 from shared.cache import Cache, create_cache
 from shared.config import Settings
 from shared.db import create_engine, create_sessionmaker
@@ -17,6 +18,7 @@ class Resources:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     cache: Cache
+    tokens: TokenVerifier
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -27,8 +29,10 @@ class Resources:
             engine=engine,
             sessions=create_sessionmaker(engine),
             cache=create_cache(settings.redis_url),
+            tokens=TokenVerifier.from_settings(settings),
         )
 
     async def close(self) -> None:
+        await self.tokens.close()
         await self.cache.close()
         await self.engine.dispose()

@@ -18,7 +18,6 @@ class PostSummary:
     # Where the post lives, relative to the platform's PUBLIC_URL: the blog owns its URLs.
     path: str
     feature_image: str | None
-    author_name: str | None
     published_at: datetime
 
 
@@ -26,4 +25,11 @@ class PostSummary:
 class PublishedPosts(Protocol):
     async def recent(self, session: AsyncSession, *, since: datetime | None, limit: int) -> list[PostSummary]:
         """Published posts, newest first, published after `since` when given."""
+        ...
+
+
+@runtime_checkable
+class PostStatistics(Protocol):
+    async def published_count(self, session: AsyncSession) -> int:
+        """How many posts are published (what NodeInfo reports as local posts)."""
         ...

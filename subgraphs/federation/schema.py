@@ -1,4 +1,4 @@
-"""The federation subgraph's GraphQL types: `User @key(id)`, who is asking, and account mutations."""
+"""The federation subgraph's GraphQL types: `User @key(id)`, who is asking, account mutations and OAuth clients."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from enum import Enum
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from shared.connections import Connection, connection
 from shared.context import Context
 from shared.errors import BadUserInput
 from shared.graphql import federation_schema
-from subgraphs.federation import service
+from subgraphs.federation import clients, service
 from subgraphs.federation.models import User as UserRow
+from subgraphs.federation.oauth_models import OAuthClient as OAuthClientRow
 
 Info = strawberry.Info[Context, None]
 
@@ -61,22 +63,52 @@ class User:
         return cls.from_row(row) if row is not None else None
 
 
-@strawberry.type
-class UserEdge:
-    cursor: str
-    node: User
+@strawberry.enum
+class OAuthGrantType(Enum):
+    AUTHORIZATION_CODE = "authorization_code"
+    REFRESH_TOKEN = "refresh_token"
+    CLIENT_CREDENTIALS = "client_credentials"
+
+
+@strawberry.enum
+class OAuthScope(Enum):
+    OPENID = "openid"
+    PROFILE = "profile"
+    EMAIL = "email"
+    OFFLINE_ACCESS = "offline_access"
+    READ = "read"
+    WRITE = "write"
+
+
+@strawberry.type(description="A partner's OAuth client, registered by an admin.")
+class OAuthClient:
+    client_id: strawberry.ID
+    name: str
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    grant_types: list[OAuthGrantType]
+    scopes: list[OAuthScope]
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: OAuthClientRow) -> OAuthClient:
+        return cls(
+            client_id=strawberry.ID(row.client_id),
+            name=row.name,
+            redirect_uris=list(row.redirect_uris),
+            post_logout_redirect_uris=list(row.post_logout_redirect_uris),
+            grant_types=[OAuthGrantType(g) for g in row.grant_types],
+            scopes=[OAuthScope(s) for s in row.scopes],
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
 
 
 @strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
-class UserConnection:
-    edges: list[UserEdge]
-    page_info: PageInfo
+class OAuthClientSecret:
+    client: OAuthClient
+    client_secret: str = strawberry.field(description="Shown this once: only its hash is kept.")
 
 
 @strawberry.input
@@ -84,6 +116,28 @@ class RegisterInput:
     handle: str
     email: str
     display_name: str
+    password: str | None = strawberry.field(
+        default=None, description="8 to 256 characters; without one, sign-in waits until a password is set."
+    )
+
+
+@strawberry.input
+class ChangePasswordInput:
+    current_password: str | None = strawberry.field(
+        default=None, description="Required when the account has a password."
+    )
+    new_password: str
+
+
+@strawberry.input
+class RegisterOAuthClientInput:
+    name: str
+    grant_types: list[OAuthGrantType]
+    scopes: list[OAuthScope]
+    redirect_uris: list[str] = strawberry.field(
+        default_factory=list, description="Exact https URIs (http only for localhost); needed for AUTHORIZATION_CODE."
+    )
+    post_logout_redirect_uris: list[str] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -116,12 +170,14 @@ class Query:
         return User.from_row(row) if row is not None else None
 
     @strawberry.field(description="Every user, newest first. Admins only.")
-    async def users(self, info: Info, first: int = 20, after: str | None = None) -> UserConnection:
+    async def users(self, info: Info, first: int = 20, after: str | None = None) -> Connection[User]:
         page = await service.list_users(info.context.session, info.context.viewer, first, after)
-        return UserConnection(
-            edges=[UserEdge(cursor=c, node=User.from_row(r)) for r, c in zip(page.items, page.cursors, strict=True)],
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
-        )
+        return connection(page, User.from_row)
+
+    @strawberry.field(name="oauthClients", description="Partners' OAuth clients, oldest first. Admins only.")
+    async def oauth_clients(self, info: Info, first: int = 20, after: str | None = None) -> Connection[OAuthClient]:
+        page = await clients.list_clients(info.context.session, info.context.viewer, first, after)
+        return connection(page, OAuthClient.from_row)
 
 
 @strawberry.type
@@ -130,9 +186,59 @@ class Mutation:
     async def register(self, info: Info, input: RegisterInput) -> User:
         async with info.context.transaction() as session:
             row = await service.register(
-                session, handle=input.handle, email=input.email, display_name=input.display_name
+                session,
+                handle=input.handle,
+                email=input.email,
+                display_name=input.display_name,
+                password=input.password,
             )
         return User.from_row(row)
+
+    @strawberry.mutation(description="The signed-in user changes their password; every other sign-in ends.")
+    async def change_password(self, info: Info, input: ChangePasswordInput) -> User:
+        async with info.context.transaction() as session:
+            row = await service.change_password(
+                session,
+                info.context.cache,
+                info.context.viewer,
+                current_password=input.current_password,
+                new_password=input.new_password,
+            )
+        return User.from_row(row)
+
+    @strawberry.mutation(description="Set a user's password without the old one; their sign-ins end. Admins only.")
+    async def set_password(self, info: Info, user_id: strawberry.ID, new_password: str) -> User:
+        async with info.context.transaction() as session:
+            row = await service.set_password(session, info.context.viewer, str(user_id), new_password)
+        return User.from_row(row)
+
+    @strawberry.mutation(name="registerOAuthClient", description="Register a partner's client. Admins only.")
+    async def register_oauth_client(self, info: Info, input: RegisterOAuthClientInput) -> OAuthClientSecret:
+        async with info.context.transaction() as session:
+            row, secret = await clients.register_client(
+                session,
+                info.context.viewer,
+                name=input.name,
+                grant_types=[g.value for g in input.grant_types],
+                scopes=[s.value for s in input.scopes],
+                redirect_uris=input.redirect_uris,
+                post_logout_redirect_uris=input.post_logout_redirect_uris,
+            )
+        return OAuthClientSecret(client=OAuthClient.from_row(row), client_secret=secret)
+
+    @strawberry.mutation(
+        name="rotateOAuthClientSecret", description="A new secret for a client; the old one stops working. Admins only."
+    )
+    async def rotate_oauth_client_secret(self, info: Info, client_id: strawberry.ID) -> OAuthClientSecret:
+        async with info.context.transaction() as session:
+            row, secret = await clients.rotate_client_secret(session, info.context.viewer, str(client_id))
+        return OAuthClientSecret(client=OAuthClient.from_row(row), client_secret=secret)
+
+    @strawberry.mutation(name="revokeOAuthClient", description="Revoke a client and every token it holds. Admins only.")
+    async def revoke_oauth_client(self, info: Info, client_id: strawberry.ID) -> OAuthClient:
+        async with info.context.transaction() as session:
+            row = await clients.revoke_client(session, info.context.viewer, str(client_id))
+        return OAuthClient.from_row(row)
 
     @strawberry.mutation(description="Change a display name or avatar: the user themself, or an admin.")
     async def update_profile(self, info: Info, input: UpdateProfileInput) -> User:

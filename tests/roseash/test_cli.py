@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from roseash.services import SEEDS, load
 from tests.conftest import Backend
 
 ROSEASH = str(Path(sys.executable).with_name("roseash"))
@@ -119,7 +120,8 @@ def test_migrate_then_seed(backend: Backend) -> None:
     assert run("migrate", "base", "--downgrade", env=env)[0] == 0
     assert run("migrate", env=env)[0] == 0
     code, stdout, _ = run("seed", env=env)
-    assert (code, stdout.strip()) == (0, "loaded: federation-users")
+    names = ", ".join(load(path).name for path in SEEDS)
+    assert (code, stdout.strip()) == (0, f"loaded: {names}")
     code, stdout, _ = run("seed", env=env)
     assert (code, stdout.strip()) == (0, "demo data already loaded; nothing to do")
 

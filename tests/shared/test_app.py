@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator, Sequence
 import httpx
 import pytest
 import strawberry
+from joserfc.jwk import RSAKey
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shared.app import create_subgraph_app
@@ -19,6 +20,7 @@ from shared.errors import BadUserInput
 from shared.graphql import federation_schema
 from shared.resources import Resources
 from tests.helpers import serving
+from tests.issuer import Issuer, claims, make_key, sign
 
 metadata = MetaData()
 notes = Table("test_notes", metadata, Column("id", Integer, primary_key=True), Column("text", String(50)))
@@ -56,6 +58,16 @@ class Query:
     @strawberry.field
     def request_id(self, info: strawberry.Info[Context, None]) -> str:
         return info.context.request_id
+
+    @strawberry.field
+    def whoami(self, info: strawberry.Info[Context, None]) -> list[str]:
+        viewer = info.context.viewer
+        return [
+            viewer.user_id or "-",
+            viewer.client_id or "-",
+            " ".join(sorted(viewer.roles)),
+            " ".join(sorted(viewer.scopes)),
+        ]
 
 
 @strawberry.type
@@ -220,3 +232,78 @@ def test_factory_refuses_a_schema_without_the_error_policy(resources: Resources)
     bare = strawberry.federation.Schema(query=Query)
     with pytest.raises(TypeError, match="federation_schema"):
         create_subgraph_app("bare", bare, resources)
+
+
+@pytest.fixture(scope="module")
+def key() -> RSAKey:
+    return make_key("k1")
+
+
+@pytest.fixture
+def issuer(resources: Resources, key: RSAKey) -> Issuer:
+    """The issuer whose JWKS the subgraph fetches (in process) at the configured OAUTH_JWKS_URL."""
+    stand_in = Issuer([key])
+    resources.tokens.keys.use_transport(httpx.ASGITransport(app=stand_in.app()))
+    return stand_in
+
+
+def token_for(resources: Resources, key: RSAKey, **overrides: object) -> str:
+    ours = {"iss": resources.settings.oauth_issuer, "aud": resources.settings.oauth_audience}
+    return sign(key, claims(**{**ours, **overrides}))
+
+
+async def test_without_a_token_the_viewer_is_anonymous(client: httpx.AsyncClient, issuer: Issuer) -> None:
+    response = await gql(client, "{ whoami }")
+    assert response.json() == {"data": {"whoami": ["-", "-", "", ""]}}
+    assert issuer.fetches == 0  # nothing to verify, nothing fetched
+
+
+async def test_a_good_token_makes_the_viewer(client: httpx.AsyncClient, resources: Resources, issuer, key) -> None:
+    headers = {"authorization": f"Bearer {token_for(resources, key)}"}
+    response = await client.post("/graphql", json={"query": "{ whoami }"}, headers=headers)
+    assert response.json() == {"data": {"whoami": ["user-1", "web", "editor member", "read write:posts"]}}
+    partner = token_for(resources, key, sub="partner", client_id="partner", scope="read", roles=None)
+    got = await client.get("/graphql", params={"query": "{ whoami }"}, headers={"authorization": f"Bearer {partner}"})
+    assert got.json() == {"data": {"whoami": ["-", "partner", "", "read"]}}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"exp": 1_000_000}, "the access token is expired"),
+        ({"aud": "https://elsewhere.test/graphql"}, "the access token is invalid"),
+        ({"iss": "https://elsewhere.test"}, "the access token is invalid"),
+    ],
+)
+async def test_a_bad_token_is_refused_with_401_before_anything_runs(
+    client: httpx.AsyncClient, resources: Resources, issuer, key, overrides: dict, message: str
+) -> None:
+    headers = {"authorization": f"Bearer {token_for(resources, key, **overrides)}"}
+    response = await client.post("/graphql", json={"query": 'mutation { addNotes(texts: ["x"]) }'}, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == f'Bearer error="invalid_token", error_description="{message}"'
+    assert response.json() == {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+    async with resources.sessions() as session:
+        assert (await session.execute(select(notes).where(notes.c.id >= 100))).all() == []
+
+
+async def test_a_tampered_token_is_refused(client: httpx.AsyncClient, resources: Resources, issuer, key) -> None:
+    header, payload, signature = token_for(resources, key).split(".")
+    tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
+    response = await client.post(
+        "/graphql", json={"query": "{ whoami }"}, headers={"authorization": f"Bearer {tampered}"}
+    )
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_token_that_cannot_be_checked_is_503(client: httpx.AsyncClient, resources: Resources, key) -> None:
+    async def broken(scope, receive, send) -> None:  # the issuer is failing
+        await Response("down", status_code=502)(scope, receive, send)
+
+    resources.tokens.keys.use_transport(httpx.ASGITransport(app=broken))
+    headers = {"authorization": f"Bearer {token_for(resources, key)}"}
+    response = await client.post("/graphql", json={"query": "{ whoami }"}, headers=headers)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

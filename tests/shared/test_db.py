@@ -1,3 +1,4 @@
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -68,3 +69,11 @@ async def test_check_database_fails_on_an_unreachable_one() -> None:
 
 def test_describe_url_hides_the_password() -> None:
     assert "hunter2" not in describe_url("postgresql+asyncpg://u:hunter2@db/app")
+
+
+async def test_one_session_takes_concurrent_operations_in_turn(resources: Resources) -> None:
+    # GraphQL resolves sibling fields concurrently on the request's one session; asyncpg
+    # refuses overlapping operations on a connection unless the session queues them.
+    async with resources.sessions() as session:
+        results = await asyncio.gather(*(session.scalar(text(f"SELECT {n}")) for n in range(20)))
+    assert results == list(range(20))

@@ -33,7 +33,8 @@ async def execute(
 ) -> dict[str, Any]:
     """The response body, with each error's extensions flattened beside its message."""
     async with resources.sessions() as session:
-        context = Context(Request({"type": "http", "headers": []}), session, viewer, resources.cache, "test")
+        request = Request({"type": "http", "headers": []})
+        context = Context(request, session, viewer, resources.cache, "test", resources.settings)
         result = await schema.execute(query, variable_values=variables, context_value=context)
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
