@@ -1,6 +1,7 @@
 # make run  - set up and serve the whole platform on http://127.0.0.1:8000 (SQLite, memory cache)
 # make test - set up and run the whole test suite (plus PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set)
-# make bench - benchmark the router against Hive Gateway, Apollo Gateway and Grafbase; writes bench/RESULTS.md
+# make bench - benchmark the router against Hive Gateway, Apollo Gateway and Grafbase, then ActivityPub delivery
+#              (make bench-ap); writes bench/RESULTS.md
 # make oracle - rerecord the router corpus's expected answers with Apollo Gateway and Hive Gateway (npm)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -8,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean oracle
+.PHONY: run test lint format bench bench-ap clean oracle
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +51,11 @@ bench: $(INSTALLED) $(BENCH_NODE)
 	$(BIN)/python -m pip install --quiet py-spy==0.4.3 aiohttp==3.14.5
 	BENCH_COMMAND="make bench" $(BIN)/python -m bench.router.run
 	$(BIN)/python -m bench.router.http_clients >> bench/RESULTS.md
+	BENCH_COMMAND="make bench" $(BIN)/python -m bench.ap.run
+
+# One post to 10,000 followers on 500 stand-in servers, against one POST per follower; its own section of bench/RESULTS.md.
+bench-ap: $(INSTALLED)
+	BENCH_COMMAND="make bench-ap" $(BIN)/python -m bench.ap.run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

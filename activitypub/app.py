@@ -11,7 +11,7 @@ prefix here with the prefix removed, and `/.well-known/webfinger`,
 import httpx
 from starlette.applications import Starlette
 
-from activitypub import actors, collections, inbox, nodeinfo, webfinger
+from activitypub import actors, collections, inbox, nodeinfo, objects, webfinger
 from activitypub.sidecar import Sidecar
 from shared.app import create_http_app
 from shared.resources import Resources
@@ -27,6 +27,7 @@ def create_app(resources: Resources, *, router_transport: httpx.AsyncBaseTranspo
         *nodeinfo.routes(sidecar),
         *actors.routes(sidecar),
         *collections.routes(sidecar),
+        *objects.routes(sidecar),
         *inbox.routes(sidecar),
     ]
     return create_http_app("activitypub", resources, routes)

@@ -12,6 +12,8 @@ A delivery is refused before anything is stored, in this order:
 Then, in one transaction, the activity's id is recorded (a second delivery of
 it does nothing) and its handler runs. Types we do not handle are accepted
 and ignored. Every answer that is not an error is 202, as Mastodon's is.
+A verified delivery, whatever its type, closes the circuit breaker of its
+actor's host (`host_health`): the host is up.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from starlette.routing import BaseRoute, Route
 from activitypub import cavage, rfc9421
 from activitypub.as2 import id_of, type_of
 from activitypub.header_fields import HeaderFields
+from activitypub.host_health import HostHealth
 from activitypub.inbox_handlers import HANDLERS, PREPARATIONS, Arrival, Handler
 from activitypub.models import InboxActivity
 from activitypub.remote_actors import ActorDocument, RemoteActorError, SignerLookup, host_of
@@ -84,6 +87,7 @@ class Inbox:
         self._sidecar = sidecar
         self._urls = sidecar.urls
         self._settings = sidecar.resources.settings
+        self._health = HostHealth(sidecar.resources.sessions)
         self._limit = RateLimit(
             sidecar.resources.cache, "activitypub-inbox", self._settings.activitypub_inbox_rate_limit, 60.0
         )
@@ -107,8 +111,11 @@ class Inbox:
     async def _receive(self, request: Request, inbox_url: str) -> Response:
         try:
             verified = await self._verify(request, inbox_url)
-            handler = HANDLERS.get(verified.kind) if verified is not None else None
-            if verified is None or handler is None:
+            if verified is None:
+                return _accepted()
+            await self._health.heard_from(host_of(verified.actor_uri))
+            handler = HANDLERS.get(verified.kind)
+            if handler is None:
                 return _accepted()
             activity_id = id_of(verified.activity)
             if activity_id is None:

@@ -3,21 +3,21 @@
 Each handler runs inside the inbox's one transaction and receives the sender's
 cached row: the signature has shown that the sender is the activity's actor.
 What concerns none of ours (a Like of someone else's post, a Follow of an
-actor we do not have) is accepted and changes nothing, as on Mastodon.
+actor we do not have) is accepted and changes nothing, as on Mastodon. What
+concerns members of the social hub (posts of the accounts they follow, their
+notifications) is kept by `social_inbox`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-import nh3
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import follows
+from activitypub import follows, social_inbox
 from activitypub.as2 import ACTOR_TYPES, id_of, ids_of, type_of
 from activitypub.local_actors import LocalActor, LocalActors
 from activitypub.models import (
@@ -25,13 +25,16 @@ from activitypub.models import (
     Follower,
     Following,
     FollowStatus,
+    Notification,
     Reaction,
     ReactionKind,
     RemoteActor,
     Reply,
     Report,
+    TimelineItem,
 )
 from activitypub.remote_actors import ActorDocument, RemoteActorError, RemoteActors, host_of, parse_actor
+from activitypub.social_text import keep_text, time_of
 from activitypub.urls import Urls
 from shared.db import utcnow
 from shared.outbound import OutboundError
@@ -75,6 +78,7 @@ async def follow(arrival: Arrival) -> None:
         )
         session.add(row)
         await session.flush()
+        await social_inbox.followed(arrival, actor)
     else:
         row.follow_uri = arrival.activity_id
     # An accepted follower who follows again lost our Accept: answer again, as Mastodon does.
@@ -88,7 +92,7 @@ async def undo(arrival: Arrival) -> None:
     sender = arrival.sender.id
     session = arrival.session
     if undone_id is not None:
-        for model in (Reaction, Block):
+        for model in (Reaction, Block, TimelineItem, Notification):
             await session.execute(delete(model).where(model.uri == undone_id, model.remote_actor_id == sender))
         await session.execute(
             delete(Follower).where(Follower.follow_uri == undone_id, Follower.remote_actor_id == sender)
@@ -125,9 +129,12 @@ async def reject(arrival: Arrival) -> None:
 
 
 async def create(arrival: Arrival) -> None:
-    note = arrival.activity.get("object")
-    if type_of(note) == "Note" and isinstance(note, dict):
-        await _keep_reply(arrival, note, new=True)
+    posted = arrival.activity.get("object")
+    if not isinstance(posted, dict):
+        return
+    if type_of(posted) == "Note":
+        await _keep_reply(arrival, posted, new=True)
+    await social_inbox.keep_post(arrival, posted, new=True)
 
 
 async def update_object(arrival: Arrival) -> None:
@@ -142,6 +149,8 @@ async def update_object(arrival: Arrival) -> None:
         except RemoteActorError:
             return
         await arrival.remote.store(arrival.session, actor)
+    if isinstance(changed, dict):
+        await social_inbox.keep_post(arrival, changed, new=False)
 
 
 async def _keep_reply(arrival: Arrival, note: dict[str, Any], *, new: bool) -> None:
@@ -161,18 +170,15 @@ async def _keep_reply(arrival: Arrival, note: dict[str, Any], *, new: bool) -> N
         if not new:
             return
         row = Reply(uri=uri, remote_actor_id=arrival.sender.id, in_reply_to=in_reply_to)
-        row.published_at = _time(note.get("published")) or utcnow()
+        row.published_at = time_of(note.get("published")) or utcnow()
         session.add(row)
     elif new or row.remote_actor_id != arrival.sender.id:
         return
     else:
-        row.updated_at = _time(note.get("updated")) or utcnow()
-    # Kept as HTML with only harmless markup: whoever shows it later need not trust the peer.
-    row.content = nh3.clean(_text(note.get("content"), note.get("contentMap")))
-    summary = _text(note.get("summary"), note.get("summaryMap"))
-    row.summary = nh3.clean(summary) if summary else None
-    row.sensitive = note.get("sensitive") is True
-    row.url = _link(note.get("url"))
+        row.updated_at = time_of(note.get("updated")) or utcnow()
+    keep_text(row, note)
+    if new:
+        await social_inbox.replied(arrival, row)
 
 
 async def like(arrival: Arrival) -> None:
@@ -181,6 +187,7 @@ async def like(arrival: Arrival) -> None:
 
 async def announce(arrival: Arrival) -> None:
     await _react(arrival, ReactionKind.ANNOUNCE)
+    await social_inbox.keep_boost(arrival)
 
 
 async def _react(arrival: Arrival, kind: ReactionKind) -> None:
@@ -190,6 +197,7 @@ async def _react(arrival: Arrival, kind: ReactionKind) -> None:
     arrival.session.add(
         Reaction(uri=arrival.activity_id, kind=kind, remote_actor_id=arrival.sender.id, object_uri=object_uri)
     )
+    await social_inbox.reacted(arrival, kind, object_uri)
 
 
 async def delete_object(arrival: Arrival) -> None:
@@ -198,9 +206,10 @@ async def delete_object(arrival: Arrival) -> None:
         # The account is gone: its follows, replies, reactions, blocks and reports go with it (cascade).
         await arrival.session.execute(delete(RemoteActor).where(RemoteActor.id == arrival.sender.id))
     elif deleted is not None:
-        await arrival.session.execute(
-            delete(Reply).where(Reply.uri == deleted, Reply.remote_actor_id == arrival.sender.id)
-        )
+        for model in (Reply, TimelineItem):
+            await arrival.session.execute(
+                delete(model).where(model.uri == deleted, model.remote_actor_id == arrival.sender.id)
+            )
 
 
 async def block(arrival: Arrival) -> None:
@@ -272,31 +281,3 @@ HANDLERS: dict[str, Handler] = {
 
 # Network work a handler needs, done before its transaction opens.
 PREPARATIONS: dict[str, Preparation] = {"Move": fetch_move_target}
-
-
-def _text(value: Any, by_language: Any) -> str:
-    """A natural-language property: its plain value, else any of its language versions."""
-    if isinstance(value, str):
-        return value
-    if isinstance(by_language, dict):
-        return next((text for text in by_language.values() if isinstance(text, str)), "")
-    return ""
-
-
-def _link(value: Any) -> str | None:
-    """A `url` property: a URI, a Link (href), or a list of those, of which the first."""
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, dict):
-        value = value.get("href")
-    return id_of(value)
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

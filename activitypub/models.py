@@ -1,4 +1,4 @@
-"""The ActivityPub sidecar's tables: keys, the remote actors it knows, who follows whom, and what arrived.
+"""The ActivityPub sidecar's tables: keys, the remote actors it knows, who follows whom, what arrived and what goes out.
 
 The sidecar reads no domain tables and no domain reads these. Remote things
 are keyed by their ActivityPub id (a URI, up to 2048 characters); every row
@@ -16,6 +16,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, UTCDateTime, new_id, utcnow
+from shared.queue import Queued
 
 URI = 2048
 # BigInteger on PostgreSQL; SQLite only autoincrements a plain INTEGER key.
@@ -144,6 +145,47 @@ class OutboxItem(Base):
     __table_args__ = (Index("ix_ap_outbox_listing", "actor_name", "public", "id"),)
 
 
+class ActivityDelivery(Queued, Base):
+    """One activity (an `ap_outbox` row) to one inbox: claimed, sent and retried on its own.
+
+    Dead rows stay, with the last error and status, as the dead letters admins look at.
+    """
+
+    __tablename__ = "ap_deliveries"
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("ap_outbox.id", ondelete="CASCADE"), index=True)
+    inbox: Mapped[str] = mapped_column(String(URI))
+    # The inbox's host (with its port): what the circuit breaker and the per-host limit go by.
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    # The HTTP status of the last answer, when the last try got one.
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_ap_deliveries_status_available_at", "status", "available_at"),)
+
+
+class DeliveryHost(Base):
+    """What deliveries have learnt of a remote host: the signature scheme it takes, and its circuit breaker.
+
+    A row exists only once there is something to remember: a host that takes
+    draft-cavage and has never failed has none.
+    """
+
+    __tablename__ = "ap_delivery_hosts"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # A `Scheme` value, once the host has answered one scheme but not the other, or asked for RFC 9421.
+    signature_scheme: Mapped[str | None] = mapped_column(String(40))
+    # The host's last Accept-Signature (RFC 9421 section 5.1): what it asked our signatures to cover.
+    accept_signature: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While in the future, the breaker is open: nothing is sent to the host.
+    open_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class InboxActivity(Base):
     """An activity an inbox accepted, by id: a second delivery of the same id does nothing."""
 
@@ -217,3 +259,71 @@ class Report(Base):
     content: Mapped[str] = mapped_column(Text, default="")
     object_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LocalStatus(Base):
+    """A status a member posted through the social hub; its id is under their actor, for good."""
+
+    __tablename__ = "ap_local_statuses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(String(32))
+    uri: Mapped[str] = mapped_column(String(URI), unique=True)
+    source: Mapped[str] = mapped_column(Text)  # what the member wrote
+    content: Mapped[str] = mapped_column(Text)  # HTML rendered from it
+    visibility: Mapped[str] = mapped_column(String(16))  # a `shared.contracts.social.Visibility`
+    in_reply_to: Mapped[str | None] = mapped_column(String(URI))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_ap_local_statuses_listing", "user_id", "published_at", "id"),)
+
+
+class TimelineItem(Base):
+    """A post, or a boost, by a remote account a member follows: what home timelines are made of.
+
+    Whose timeline it is in is not stored: a member's home timeline is the items of the accounts they
+    follow (a join to `ap_following`), so one copy serves every member who follows the account.
+    """
+
+    __tablename__ = "ap_timeline_items"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    # The post's id; for a boost, the Announce's, which an Undo names.
+    uri: Mapped[str] = mapped_column(String(URI), unique=True)
+    remote_actor_id: Mapped[str] = mapped_column(String(32), ForeignKey("ap_remote_actors.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # Note, Article, Question... or Announce
+    boost_of: Mapped[str | None] = mapped_column(String(URI))
+    in_reply_to: Mapped[str | None] = mapped_column(String(URI))
+    url: Mapped[str | None] = mapped_column(String(URI))
+    summary: Mapped[str | None] = mapped_column(Text)  # a content warning
+    content: Mapped[str] = mapped_column(Text, default="")  # HTML, cleaned when stored
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_ap_timeline_items_listing", "remote_actor_id", "published_at", "id"),)
+
+
+class Notification(Base):
+    """Something a remote account did to a member: followed them, replied to, liked or boosted their status."""
+
+    __tablename__ = "ap_notifications"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # a `shared.contracts.social.NotificationKind`
+    remote_actor_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("ap_remote_actors.id", ondelete="CASCADE"), index=True
+    )
+    # What caused it (the Follow, the reply, the Like or Announce): one notification each, and what an Undo names.
+    uri: Mapped[str] = mapped_column(String(URI), unique=True)
+    # The member's status it concerns, and the reply itself: the notification goes when either does.
+    status_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("ap_local_statuses.id", ondelete="CASCADE"), index=True
+    )
+    reply_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("ap_replies.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_ap_notifications_listing", "user_id", "created_at", "id"),)

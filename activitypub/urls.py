@@ -48,6 +48,10 @@ class Urls:
     def outbox(self, name: str) -> str:
         return f"{self.actor(name)}/outbox"
 
+    def status(self, name: str, status_id: str) -> str:
+        """A member's status, under their actor."""
+        return f"{self.actor(name)}/statuses/{status_id}"
+
     def followers(self, name: str) -> str:
         return f"{self.actor(name)}/followers"
 

@@ -1,4 +1,4 @@
-"""The `roseash` command: serve, migrate, worker, seed, blog import-ghost, keys rotate.
+"""The `roseash` command: serve, migrate, worker, seed, blog import-ghost, keys rotate, activitypub deliveries.
 
 Mistakes the user can fix (an unknown service, a malformed setting, an
 unreachable database, a busy port) end in one line on stderr and a non-zero
@@ -96,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     keys_commands.add_parser(
         "rotate", help="sign with a new key from now on; the old ones stay published until their tokens expire"
     )
+
+    activitypub_cmd = commands.add_parser("activitypub", help="the Fediverse side: deliveries to remote inboxes")
+    activitypub_commands = activitypub_cmd.add_subparsers(dest="activitypub_command", required=True, metavar="COMMAND")
+    deliveries_cmd = activitypub_commands.add_parser(
+        "deliveries", help="list deliveries to remote inboxes, newest first"
+    )
+    deliveries_cmd.add_argument("--dead", action="store_true", help="only the dead letters: those given up on")
+    deliveries_cmd.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     return parser
 
 
@@ -350,6 +358,44 @@ async def _keys(args: argparse.Namespace, settings: Settings) -> None:
     await KEYS_COMMANDS[args.keys_command](args, settings)
 
 
+async def _list_deliveries(args: argparse.Namespace, settings: Settings) -> None:
+    # Imported here: the sidecar's code loads only when one of its commands runs.
+    from activitypub.delivery_listing import list_deliveries
+
+    if args.limit < 1:
+        raise UserError("--limit must be at least 1", 2)
+    resources = Resources.open(settings)
+    try:
+        await require_database(resources)
+        try:
+            async with resources.sessions() as session:
+                rows = await list_deliveries(session, dead_only=args.dead, limit=args.limit)
+        except (OperationalError, ProgrammingError) as exc:  # most likely no ap_deliveries table yet
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise UserError(f"cannot list deliveries ({reason}); has `roseash migrate` run?") from None
+    finally:
+        await resources.close()
+    if not rows:
+        print("no dead deliveries" if args.dead else "no deliveries")
+    when = {"pending": "next try", "claimed": "being sent, due since", "done": "delivered", "dead": "given up"}
+    for row in rows:
+        moment = row.finished_at or row.available_at
+        tries = f"{row.attempts} {'try' if row.attempts == 1 else 'tries'}"
+        print(f"#{row.id} {row.status}, {tries}: {row.activity_type} {row.activity_uri}")
+        print(f"    to {row.inbox}; {when[row.status]} {moment:%Y-%m-%d %H:%M:%S} UTC")
+        if row.last_error:
+            print(f"    last error: {row.last_error}")
+
+
+ACTIVITYPUB_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[None]]] = {
+    "deliveries": _list_deliveries,
+}
+
+
+async def _activitypub(args: argparse.Namespace, settings: Settings) -> None:
+    await ACTIVITYPUB_COMMANDS[args.activitypub_command](args, settings)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[None]]] = {
     "serve": _serve,
     "migrate": _migrate,
@@ -360,6 +406,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[None]]] =
     "seed": _seed,
     "blog": _blog,
     "keys": _keys,
+    "activitypub": _activitypub,
 }
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from activitypub.app import WELL_KNOWN_PATHS
 from activitypub.app import create_app as create_activitypub_app
-from roseash.services import SERVICES, subgraphs
+from roseash.services import subgraphs
 from router.app import admin_route, graphql_route, router_state
 from shared.app import create_http_app
 from shared.resources import Resources
 from subgraphs.account.routes import newsletter_routes
+from subgraphs.federation import backchannel_logout
 from subgraphs.federation.discovery import PUBLIC_PATHS as OAUTH_PATHS
+from web.app import create_app as create_web_app
 
 
 def create_platform_app(resources: Resources) -> Starlette:
@@ -39,5 +41,13 @@ def create_platform_app(resources: Resources) -> Starlette:
     activitypub = create_activitypub_app(resources, router_transport=httpx.ASGITransport(app=graphql))
     routes += [Route(path, activitypub, methods=["GET", "HEAD"]) for path in WELL_KNOWN_PATHS]
     routes.append(Mount("/activitypub", app=activitypub))
-    routes.append(Mount("/", app=SERVICES["web"].create_app(resources)))
+    # The site signs in at the issuer and reads through the router, in this process; the issuer's
+    # back-channel logouts reach the site the same way.
+    web = create_web_app(
+        resources,
+        issuer_transport=httpx.ASGITransport(app=apps["federation"]),
+        router_transport=httpx.ASGITransport(app=graphql),
+    )
+    backchannel_logout.of(apps["federation"]).use_transport(httpx.ASGITransport(app=web))
+    routes.append(Mount("/", app=web))
     return create_http_app("platform", resources, routes)

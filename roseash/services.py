@@ -72,11 +72,16 @@ SEEDS: tuple[str, ...] = (
 PROCESSORS: tuple[str, ...] = (
     "subgraphs.blog.scheduler:publish_scheduled",
     "subgraphs.account.sending:send_newsletter_mail",
+    "activitypub.delivery_worker:process_activitypub",
 )
 
 # Each domain's contract implementations, as "module:function" taking the registry;
 # registered in every process, since any process may run another domain's side of a write.
-CONTRACTS: tuple[str, ...] = ("subgraphs.federation.contracts:register", "subgraphs.blog.contracts:register")
+CONTRACTS: tuple[str, ...] = (
+    "subgraphs.federation.contracts:register",
+    "subgraphs.blog.contracts:register",
+    "activitypub.social:register",
+)
 
 
 def load(path: str) -> Any:

@@ -60,6 +60,7 @@ VARIABLES: dict[str, str] = {
     "OAUTH_FIRST_PARTY_CLIENTS": "the platform's own web apps, as client_id=redirect_uri pairs (repeat an id for more "
     "URIs): public clients using PKCE, never shown a consent page, sent back after logout to the origin of a redirect "
     "URI followed by /; default web=PUBLIC_URL/auth/callback",
+    "WEB_ROUTER_URL": "the GraphQL endpoint the web site's pages query; default PUBLIC_URL/graphql",
     "ACTIVITYPUB_URL": "where the ActivityPub sidecar's actors, inboxes and collections live (actor ids, so never "
     "change it once peers know them); default PUBLIC_URL/activitypub. Its well-known paths (/.well-known/webfinger, "
     "host-meta, nodeinfo) stay at the root of PUBLIC_URL",
@@ -68,6 +69,8 @@ VARIABLES: dict[str, str] = {
     "ACTIVITYPUB_MAX_INBOX_BYTES": "the largest activity an ActivityPub inbox accepts, in bytes; default 1000000",
     "ACTIVITYPUB_INBOX_RATE_LIMIT": "how many requests one remote host may send the ActivityPub inboxes per minute; "
     "default 300",
+    "ACTIVITYPUB_DELIVERY_CONCURRENCY": "how many ActivityPub deliveries one worker sends at once; default 32",
+    "ACTIVITYPUB_DELIVERY_HOST_CONCURRENCY": "how many of those may go to one remote host at once; default 4",
 }
 
 
@@ -124,10 +127,13 @@ class Settings:
     oauth_audience: str
     oauth_jwks_url: str
     oauth_first_party_clients: dict[str, tuple[str, ...]]
+    web_router_url: str
     activitypub_url: str
     activitypub_router_url: str
     activitypub_max_inbox_bytes: int
     activitypub_inbox_rate_limit: int
+    activitypub_delivery_concurrency: int
+    activitypub_delivery_host_concurrency: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -187,6 +193,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         oauth_first_party_clients=_first_party_clients(
             get("OAUTH_FIRST_PARTY_CLIENTS") or f"web={public_url}/auth/callback"
         ),
+        web_router_url=_http_url("WEB_ROUTER_URL", get("WEB_ROUTER_URL") or f"{public_url}/graphql"),
         activitypub_url=_http_url("ACTIVITYPUB_URL", get("ACTIVITYPUB_URL") or f"{public_url}/activitypub"),
         activitypub_router_url=_http_url(
             "ACTIVITYPUB_ROUTER_URL", get("ACTIVITYPUB_ROUTER_URL") or f"{public_url}/graphql"
@@ -199,6 +206,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "ACTIVITYPUB_INBOX_RATE_LIMIT", get("ACTIVITYPUB_INBOX_RATE_LIMIT"), 300, 1, 1_000_000
         )
         or 300,
+        # At most the guarded HTTP client's pool of connections (100): more would only wait for one.
+        activitypub_delivery_concurrency=_integer(
+            "ACTIVITYPUB_DELIVERY_CONCURRENCY", get("ACTIVITYPUB_DELIVERY_CONCURRENCY"), 32, 1, 100
+        )
+        or 32,
+        activitypub_delivery_host_concurrency=_integer(
+            "ACTIVITYPUB_DELIVERY_HOST_CONCURRENCY", get("ACTIVITYPUB_DELIVERY_HOST_CONCURRENCY"), 4, 1, 100
+        )
+        or 4,
     )
 
 

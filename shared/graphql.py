@@ -9,6 +9,7 @@ from typing import Any
 import strawberry.federation
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.federation.schema_directives import RequiresScopes
 
 from shared.errors import MASKED_MESSAGE, AppError, ErrorCode
 from shared.logs import request_id_var
@@ -81,6 +82,11 @@ def _rebuild(error: GraphQLError, message: str, extensions: dict[str, Any], requ
         path=error.path,
         extensions={k: str(v) if isinstance(v, ErrorCode) else v for k, v in extensions.items()},
     )
+
+
+# On a mutation that changes something on someone's behalf: a token must carry the
+# `write` scope (partners granted only `read` cannot), which the router enforces.
+WRITE = (RequiresScopes(scopes=[["write"]]),)
 
 
 def federation_schema(

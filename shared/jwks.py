@@ -14,9 +14,11 @@ import math
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import orjson
+from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey, import_key
 
@@ -161,3 +163,51 @@ def _ttl(cache_control: str) -> float:
     if match is None:
         return DEFAULT_TTL
     return min(max(float(match[1]), MIN_TTL), MAX_TTL)
+
+
+class InvalidJWT(Exception):
+    """The token is not a JWT signed by one of the issuer's keys; the message says why, for logs."""
+
+
+# Asymmetric only: never `none`, never an HMAC that a public key could be abused to forge.
+ALGORITHMS = ("RS256", "ES256")
+_REGISTRY = jws.JWSRegistry(algorithms=list(ALGORITHMS), strict_check_header=False)
+
+
+async def verified_claims(token: str, keys: JWKS, types: frozenset[str], *, typ_required: bool) -> dict[str, Any]:
+    """The claims of `token` once its signature verifies with the issuer's key it names.
+
+    `types` are the header `typ` values accepted (lowercase); without `typ_required`
+    a token may also leave `typ` out. Raises InvalidJWT, or KeysUnavailable when the
+    keys cannot be fetched. The claims themselves are the caller's to check.
+    """
+    try:
+        signed = jws.extract_compact(token.encode(), registry=_REGISTRY)
+    except (JoseError, ValueError) as exc:
+        raise InvalidJWT(f"not a compact JWS: {exc}") from None
+    header = signed.headers()
+    algorithm = header.get("alg")
+    if algorithm not in ALGORITHMS:
+        raise InvalidJWT(f"algorithm {algorithm!r} is not accepted (only {', '.join(ALGORITHMS)})")
+    kind = header.get("typ")
+    if (kind is not None or typ_required) and (not isinstance(kind, str) or kind.lower() not in types):
+        raise InvalidJWT(f"typ {kind!r} is not one of {', '.join(sorted(types))}")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise InvalidJWT("the header names no key (kid)")
+    key = await keys.key(kid)
+    if key is None:
+        raise InvalidJWT(f"the issuer publishes no key {kid!r}")
+    try:
+        verified = jws.validate_compact(signed, key, registry=_REGISTRY)
+    except JoseError as exc:
+        raise InvalidJWT(f"key {kid!r} cannot check this token: {exc}") from None
+    if not verified:
+        raise InvalidJWT(f"the signature does not verify with key {kid!r}")
+    try:
+        claims = orjson.loads(signed.payload or b"")
+    except orjson.JSONDecodeError:
+        raise InvalidJWT("the payload is not JSON") from None
+    if not isinstance(claims, dict):
+        raise InvalidJWT("the payload is not a JSON object")
+    return claims

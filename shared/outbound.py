@@ -101,14 +101,24 @@ def forbidden_reason(address: IPAddress) -> str | None:
 
 
 class OutboundError(Exception):
-    """A fetch failed. `status` is the HTTP status when the server answered with an error;
-    `retryable` says whether trying again later may succeed (timeouts, lost connections, 5xx, 429)."""
+    """A fetch failed. `status` and `headers` are the server's when it answered with an error (a refusal can
+    say what it wants, as Accept-Signature or Retry-After do); `retryable` says whether trying again later
+    may succeed (timeouts, lost connections, 5xx, 429)."""
 
-    def __init__(self, url: str, reason: str, *, status: int | None = None, retryable: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        reason: str,
+        *,
+        status: int | None = None,
+        headers: httpx.Headers | None = None,
+        retryable: bool = False,
+    ) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
         self.status = status
+        self.headers = headers
         self.retryable = retryable
 
 
@@ -203,7 +213,12 @@ class Outbound:
                     location = response.headers.get("location")
                     if not location:
                         status = response.status_code
-                        raise OutboundError(_display_url(url), f"HTTP {status} without a Location", status=status)
+                        raise OutboundError(
+                            _display_url(url),
+                            f"HTTP {status} without a Location",
+                            status=status,
+                            headers=response.headers,
+                        )
                     if hops == self._max_redirects:
                         break
                     try:
@@ -237,7 +252,11 @@ class Outbound:
             status = response.status_code
             if not 200 <= status < 300:
                 raise OutboundError(
-                    _display_url(url), f"HTTP {status}", status=status, retryable=status in (408, 429) or status >= 500
+                    _display_url(url),
+                    f"HTTP {status}",
+                    status=status,
+                    headers=response.headers,
+                    retryable=status in (408, 429) or status >= 500,
                 )
             announced = response.headers.get("content-length", "")
             if announced.isdigit() and int(announced) > self._max_bytes:

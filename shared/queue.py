@@ -101,13 +101,25 @@ async def complete(
     sessions: async_sessionmaker[AsyncSession], model: type[Queued], row_id: Any, worker: str, **values: Any
 ) -> bool:
     """Mark the row done, with any further `values` of the caller's; False if `worker` no longer holds it."""
-    return await _finish(
-        sessions,
-        model,
-        row_id,
-        worker,
-        {"status": QueueStatus.DONE, "finished_at": utcnow(), "last_error": None, **values},
-    )
+    return await complete_many(sessions, model, [row_id], worker, **values) > 0
+
+
+async def complete_many(
+    sessions: async_sessionmaker[AsyncSession],
+    model: type[Queued],
+    row_ids: Sequence[Any],
+    worker: str,
+    **values: Any,
+) -> int:
+    """Mark rows done in one statement, with any further `values` of the caller's, the same for all.
+
+    For a batch whose successes are written together rather than one commit
+    each. Returns how many rows `worker` still held and completed.
+    """
+    if not row_ids:
+        return 0
+    done = {"status": QueueStatus.DONE, "finished_at": utcnow(), "last_error": None, **values}
+    return await _finish(sessions, model, row_ids, worker, done)
 
 
 async def retry(
@@ -129,7 +141,7 @@ async def retry(
         changes.update(status=QueueStatus.DEAD, finished_at=utcnow())
     else:
         changes.update(status=QueueStatus.PENDING, available_at=at)
-    return await _finish(sessions, model, row_id, worker, changes)
+    return await _finish(sessions, model, [row_id], worker, changes) > 0
 
 
 async def release(
@@ -149,35 +161,32 @@ async def release(
     """
     if not row_ids:
         return 0
+    changes = {
+        "status": QueueStatus.PENDING,
+        "available_at": at,
+        "claimed_by": None,
+        "claimed_at": None,
+        "attempts": model.attempts - 1,
+        **values,
+    }
+    return await _finish(sessions, model, row_ids, worker, changes)
+
+
+async def _finish(
+    sessions: async_sessionmaker[AsyncSession],
+    model: type[Queued],
+    row_ids: Sequence[Any],
+    worker: str,
+    values: dict[str, Any],
+) -> int:
+    """Apply `values` to those of the rows `worker` still holds; how many it did."""
     key = _primary_key(model)
     statement = (
         update(model)
         .where(key.in_(row_ids), model.status == QueueStatus.CLAIMED, model.claimed_by == worker)
-        .values(
-            status=QueueStatus.PENDING,
-            available_at=at,
-            claimed_by=None,
-            claimed_at=None,
-            attempts=model.attempts - 1,
-            **values,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    async with sessions() as session, session.begin():
-        result = cast("CursorResult[Any]", await session.execute(statement))
-    return result.rowcount
-
-
-async def _finish(
-    sessions: async_sessionmaker[AsyncSession], model: type[Queued], row_id: Any, worker: str, values: dict[str, Any]
-) -> bool:
-    key = _primary_key(model)
-    statement = (
-        update(model)
-        .where(key == row_id, model.status == QueueStatus.CLAIMED, model.claimed_by == worker)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
     async with sessions() as session, session.begin():
         result = cast("CursorResult[Any]", await session.execute(statement))
-    return result.rowcount > 0
+    return result.rowcount

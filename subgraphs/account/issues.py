@@ -43,7 +43,7 @@ LOOKBACK = timedelta(days=60)
 class DeliveryCounts:
     pending: int = 0  # waiting, or being sent
     sent: int = 0
-    failed: int = 0  # refused for good, out of attempts, or unsubscribed before their turn
+    failed: int = 0  # refused for good, retried for too long, or unsubscribed before their turn
 
 
 async def send_issue(

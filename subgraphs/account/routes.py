@@ -11,6 +11,7 @@ be exactly `List-Unsubscribe=One-Click`.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
 from urllib.parse import urlencode
 
@@ -63,16 +64,24 @@ def _button(token: str, label: str, fields: str = "") -> str:
     )
 
 
+# The subscription a link's token belongs to: found by acting on it (the button), or by only looking.
+_Lookup = Callable[[AsyncSession, str], Awaitable[Subscription]]
+
+
+async def _follow(resources: Resources, request: Request, act: _Lookup, look: _Lookup) -> tuple[Subscription, str]:
+    """The link's subscription, acted on for a POST and only looked at otherwise, and its newsletter's name."""
+    token = request.query_params.get("token", "")
+    async with resources.sessions() as session, session.begin():
+        subscription = await (act if request.method == "POST" else look)(session, token)
+        return subscription, await _newsletter_name(session, subscription)
+
+
 def newsletter_routes(resources: Resources) -> list[BaseRoute]:
     async def confirm(request: Request) -> Response:
-        token = request.query_params.get("token", "")
         try:
-            async with resources.sessions() as session, session.begin():
-                if request.method == "POST":
-                    subscription = await subscriptions.confirm(session, token)
-                else:
-                    subscription = await subscriptions.by_confirm_token(session, token)
-                name = await _newsletter_name(session, subscription)
+            subscription, name = await _follow(
+                resources, request, subscriptions.confirm, subscriptions.by_confirm_token
+            )
         except AppError as error:
             return _broken_link(error)
         if request.method == "POST":
@@ -81,18 +90,14 @@ def newsletter_routes(resources: Resources) -> list[BaseRoute]:
             )
         if subscription.status == SubscriptionStatus.CONFIRMED:
             return _page(200, "Already subscribed", f"{subscription.email} receives {name}.")
-        message = f"{subscription.email} will receive {name}."
-        return _page(200, f"Subscribe to {name}?", message, _button(token, "Confirm subscription"))
+        form = _button(request.query_params["token"], "Confirm subscription")
+        return _page(200, f"Subscribe to {name}?", f"{subscription.email} will receive {name}.", form)
 
     async def unsubscribe(request: Request) -> Response:
-        token = request.query_params.get("token", "")
         try:
-            async with resources.sessions() as session, session.begin():
-                if request.method == "POST":
-                    subscription = await subscriptions.unsubscribe(session, token)
-                else:
-                    subscription = await subscriptions.by_unsubscribe_token(session, token)
-                name = await _newsletter_name(session, subscription)
+            subscription, name = await _follow(
+                resources, request, subscriptions.unsubscribe, subscriptions.by_unsubscribe_token
+            )
         except AppError as error:
             return _broken_link(error)
         if request.method == "POST":
@@ -100,7 +105,7 @@ def newsletter_routes(resources: Resources) -> list[BaseRoute]:
         if subscription.status == SubscriptionStatus.UNSUBSCRIBED:
             return _page(200, "Already unsubscribed", f"{subscription.email} receives no more of {name}.")
         one_click = '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-        form = _button(token, "Unsubscribe", one_click)
+        form = _button(request.query_params["token"], "Unsubscribe", one_click)
         return _page(200, f"Unsubscribe from {name}?", f"{subscription.email} will receive no more of it.", form)
 
     return [

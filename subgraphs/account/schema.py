@@ -16,7 +16,7 @@ from shared.connections import Connection, connection
 from shared.context import Context
 from shared.contracts import contracts
 from shared.contracts.posts import PublishedPosts
-from shared.graphql import federation_schema
+from shared.graphql import WRITE, federation_schema
 from subgraphs.account import issues, models, newsletters, service, subscriptions
 from subgraphs.account.models import Issue as IssueRow
 from subgraphs.account.models import Newsletter as NewsletterRow
@@ -269,7 +269,9 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Change a member's bio, locale or time zone: the member, or an admin.")
+    @strawberry.mutation(
+        directives=WRITE, description="Change a member's bio, locale or time zone: the member, or an admin."
+    )
     async def update_preferences(self, info: Info, input: PreferencesInput) -> Profile:
         async with info.context.transaction() as session:
             row = await service.update_preferences(
@@ -282,7 +284,7 @@ class Mutation:
             )
         return Profile.from_row(row)
 
-    @strawberry.mutation(description="Start a newsletter. Admins only.")
+    @strawberry.mutation(directives=WRITE, description="Start a newsletter. Admins only.")
     async def create_newsletter(self, info: Info, input: CreateNewsletterInput) -> Newsletter:
         async with info.context.transaction() as session:
             row = await newsletters.create(
@@ -294,7 +296,9 @@ class Mutation:
             )
         return Newsletter.from_row(row)
 
-    @strawberry.mutation(description="Change a newsletter's name, description or cadence. Admins only.")
+    @strawberry.mutation(
+        directives=WRITE, description="Change a newsletter's name, description or cadence. Admins only."
+    )
     async def update_newsletter(self, info: Info, input: UpdateNewsletterInput) -> Newsletter:
         async with info.context.transaction() as session:
             row = await newsletters.update(
@@ -330,8 +334,9 @@ class Mutation:
         return NewsletterSubscription.from_row(row)
 
     @strawberry.mutation(
+        directives=WRITE,
         description="Build the next issue from the blog's posts since the previous one and mail it to every "
-        "confirmed subscriber. Refused when there is nothing new. Admins only."
+        "confirmed subscriber. Refused when there is nothing new. Admins only.",
     )
     async def send_newsletter_issue(self, info: Info, newsletter_id: strawberry.ID) -> NewsletterIssue:
         async with info.context.transaction() as session:

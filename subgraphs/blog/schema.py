@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 from shared.connections import Connection, connection
 from shared.context import Context
 from shared.errors import BadUserInput
-from shared.graphql import federation_schema
+from shared.graphql import WRITE, federation_schema
 from subgraphs.blog import menus, service
 from subgraphs.blog.models import Format, Kind, Status
 from subgraphs.blog.models import Post as PostRow
@@ -300,13 +300,15 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Start a draft post. Editors only.")
+    @strawberry.mutation(directives=WRITE, description="Start a draft post. Editors only.")
     async def create_post(self, info: Info, input: ContentInput) -> Post:
         async with info.context.transaction() as session:
             row = await service.create(session, info.context.viewer, Kind.POST, input.changes())
         return Post.from_row(row)
 
-    @strawberry.mutation(description="Change a post saved at `expectedVersion`; CONFLICT if it moved on since.")
+    @strawberry.mutation(
+        directives=WRITE, description="Change a post saved at `expectedVersion`; CONFLICT if it moved on since."
+    )
     async def update_post(self, info: Info, id: strawberry.ID, expected_version: int, input: ContentInput) -> Post:
         async with info.context.transaction() as session:
             row = await service.update(
@@ -314,37 +316,39 @@ class Mutation:
             )
         return Post.from_row(row)
 
-    @strawberry.mutation(description="Make a post public now. Editors only.")
+    @strawberry.mutation(directives=WRITE, description="Make a post public now. Editors only.")
     async def publish_post(self, info: Info, id: strawberry.ID) -> Post:
         async with info.context.transaction() as session:
             row = await service.publish(session, info.context.viewer, Kind.POST, str(id))
         return Post.from_row(row)
 
-    @strawberry.mutation(description="Publish a draft at a future time. Editors only.")
+    @strawberry.mutation(directives=WRITE, description="Publish a draft at a future time. Editors only.")
     async def schedule_post(self, info: Info, id: strawberry.ID, at: datetime) -> Post:
         async with info.context.transaction() as session:
             row = await service.schedule(session, info.context.viewer, Kind.POST, str(id), at)
         return Post.from_row(row)
 
-    @strawberry.mutation(description="Take a post back to draft. Editors only.")
+    @strawberry.mutation(directives=WRITE, description="Take a post back to draft. Editors only.")
     async def unpublish_post(self, info: Info, id: strawberry.ID) -> Post:
         async with info.context.transaction() as session:
             row = await service.unpublish(session, info.context.viewer, Kind.POST, str(id))
         return Post.from_row(row)
 
-    @strawberry.mutation(description="Delete a post for good. Editors only.")
+    @strawberry.mutation(directives=WRITE, description="Delete a post for good. Editors only.")
     async def delete_post(self, info: Info, id: strawberry.ID) -> Deleted:
         async with info.context.transaction() as session:
             await service.remove(session, info.context.viewer, Kind.POST, str(id))
         return Deleted(id=id)
 
-    @strawberry.mutation(description="Start a draft page. Editors only.")
+    @strawberry.mutation(directives=WRITE, description="Start a draft page. Editors only.")
     async def create_page(self, info: Info, input: ContentInput) -> Page:
         async with info.context.transaction() as session:
             row = await service.create(session, info.context.viewer, Kind.PAGE, input.changes())
         return Page.from_row(row)
 
-    @strawberry.mutation(description="Change a page saved at `expectedVersion`; CONFLICT if it moved on since.")
+    @strawberry.mutation(
+        directives=WRITE, description="Change a page saved at `expectedVersion`; CONFLICT if it moved on since."
+    )
     async def update_page(self, info: Info, id: strawberry.ID, expected_version: int, input: ContentInput) -> Page:
         async with info.context.transaction() as session:
             row = await service.update(
@@ -352,25 +356,25 @@ class Mutation:
             )
         return Page.from_row(row)
 
-    @strawberry.mutation(description="Make a page public now. Editors only.")
+    @strawberry.mutation(directives=WRITE, description="Make a page public now. Editors only.")
     async def publish_page(self, info: Info, id: strawberry.ID) -> Page:
         async with info.context.transaction() as session:
             row = await service.publish(session, info.context.viewer, Kind.PAGE, str(id))
         return Page.from_row(row)
 
-    @strawberry.mutation(description="Take a page back to draft. Editors only.")
+    @strawberry.mutation(directives=WRITE, description="Take a page back to draft. Editors only.")
     async def unpublish_page(self, info: Info, id: strawberry.ID) -> Page:
         async with info.context.transaction() as session:
             row = await service.unpublish(session, info.context.viewer, Kind.PAGE, str(id))
         return Page.from_row(row)
 
-    @strawberry.mutation(description="Delete a page for good. Editors only.")
+    @strawberry.mutation(directives=WRITE, description="Delete a page for good. Editors only.")
     async def delete_page(self, info: Info, id: strawberry.ID) -> Deleted:
         async with info.context.transaction() as session:
             await service.remove(session, info.context.viewer, Kind.PAGE, str(id))
         return Deleted(id=id)
 
-    @strawberry.mutation(description="Replace a navigation menu whole. Editors only.")
+    @strawberry.mutation(directives=WRITE, description="Replace a navigation menu whole. Editors only.")
     async def set_menu(self, info: Info, name: str, items: list[MenuItemInput]) -> list[MenuItem]:
         async with info.context.transaction() as session:
             entries = await menus.set_menu(session, info.context.viewer, name, [item.entry() for item in items])

@@ -68,4 +68,7 @@ def metadata(authority: Authority) -> dict[str, Any]:
         "prompt_values_supported": ["none", "login", "consent"],
         "claims_supported": list(CLAIMS),
         "authorization_response_iss_parameter_supported": True,
+        # Our web apps are told when a login session ends, with its sid (OpenID Connect Back-Channel Logout).
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }

@@ -5,6 +5,7 @@ the session's public id, the `sid` in tokens. Ending a session (logout, a
 logout) revokes the token families it started, except those granted
 offline_access, which OpenID Connect defines as outliving the sign-in; a
 password change ends every session of the user and revokes all their tokens.
+Either way the web apps are told (back-channel logout), and end theirs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shared.db import utcnow
-from subgraphs.federation import oauth_tokens
+from subgraphs.federation import backchannel_logout, oauth_tokens
 from subgraphs.federation.models import User
 from subgraphs.federation.oauth_models import IssuedToken, LoginSession, secret_hash
 from subgraphs.federation.oauth_policy import LOGIN_SESSION_LIFETIME
@@ -71,11 +72,13 @@ def is_live(db: Session, session_id: str) -> bool:
 def end(db: Session, session_ids: list[str]) -> None:
     if not session_ids:
         return
-    db.execute(
+    ended = db.execute(
         update(LoginSession)
         .where(LoginSession.id.in_(session_ids), LoginSession.ended_at.is_(None))
         .values(ended_at=utcnow())
+        .returning(LoginSession.id, LoginSession.user_id)
     )
+    backchannel_logout.announce(db, [(sid, owner) for sid, owner in ended])
     oauth_tokens.revoke_where(
         db, IssuedToken.login_session_id.in_(session_ids), ~IssuedToken.scope.contains("offline_access")
     )
@@ -83,11 +86,13 @@ def end(db: Session, session_ids: list[str]) -> None:
 
 def end_all_for_user(db: Session, user_id: str) -> None:
     """Sign `user_id` out everywhere and revoke all their tokens, offline ones too: their password changed."""
-    db.execute(
+    ended = db.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
         .values(ended_at=utcnow())
+        .returning(LoginSession.id, LoginSession.user_id)
     )
+    backchannel_logout.announce(db, [(sid, owner) for sid, owner in ended])
     oauth_tokens.revoke_where(db, IssuedToken.user_id == user_id)
 
 

@@ -156,10 +156,12 @@ async def test_worker_runs_until_stopped(backend: Backend) -> None:
     process = await asyncio.create_subprocess_exec(
         ROSEASH, "worker", env=backend.environ(), stderr=asyncio.subprocess.PIPE
     )
-    await asyncio.sleep(1.5)
-    assert process.returncode is None
-    assert await stop(process) == 0
     assert process.stderr is not None
+    # Stop it only once it is running: a signal before then would find no handler yet.
+    async with asyncio.timeout(30):
+        while b"worker started" not in await process.stderr.readline():
+            assert process.returncode is None
+    assert await stop(process) == 0
     assert "worker stopped" in (await process.stderr.read()).decode()
 
 

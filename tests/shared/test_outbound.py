@@ -386,6 +386,9 @@ async def test_post_sends_the_body_and_does_not_follow_redirects(stand_in: tuple
     assert (echoed["method"], echoed["body"]) == ("POST", '{"type": "Follow"}')
     assert echoed["headers"]["content-type"] == "application/activity+json"
     assert caught.value.status == 307
+    # The refusal's headers come with it, for a caller that reads what the server asked.
+    assert caught.value.headers is not None
+    assert caught.value.headers["location"] == "/echo"
     assert str(caught.value) == f"{base}/to: HTTP 307"
     assert app.paths() == ["/echo", "/to"]
 
@@ -477,6 +480,7 @@ async def test_credentials_in_urls_are_refused_and_never_shown(stand_in: tuple[S
     app, base = stand_in
     error = await failure(open_settings(), base.replace("http://", "http://admin:hunter2@") + "/json")
     assert str(error) == f"{base}/json: credentials in URLs are not allowed"
+    assert (error.status, error.headers) == (None, None)
     assert app.requests == []
 
 

@@ -75,6 +75,21 @@ async def test_only_the_holder_finishes_a_row_and_only_once(jobs: Resources) -> 
     assert (await rows(jobs))[job.name].status == QueueStatus.DONE
 
 
+async def test_rows_complete_together_in_one_call(jobs: Resources) -> None:
+    sessions = jobs.sessions
+    a, b, c = await queue.claim(sessions, Job, "w1")
+    assert await queue.complete(sessions, Job, c.id, "w1")
+    # Only the rows the worker still holds: c is done already, and w2 holds none.
+    assert await queue.complete_many(sessions, Job, [a.id, b.id], "w2") == 0
+    assert await queue.complete_many(sessions, Job, [a.id, b.id, c.id], "w1", note="sent") == 2
+    assert await queue.complete_many(sessions, Job, [], "w1") == 0
+    stored = await rows(jobs)
+    for name in ("a", "b"):
+        job = stored[name]
+        assert (job.status, job.note, job.last_error, job.finished_at is not None) == ("done", "sent", None, True)
+    assert stored["c"].note == "secret"
+
+
 async def test_rows_released_untried_lose_no_attempt(jobs: Resources) -> None:
     sessions = jobs.sessions
     a, b, c = await queue.claim(sessions, Job, "w1")

@@ -22,7 +22,12 @@ async def mailbox(resources: Resources) -> AsyncIterator[Mailbox]:
     """An SMTP server on 127.0.0.1 that the platform's settings point at, and a public URL for links."""
     async with smtp_server() as box:
         resources.settings = replace(
-            resources.settings, smtp=box.server, public_url=PUBLIC_URL, mail_from="Rose Ash <news@coop.example>"
+            resources.settings,
+            smtp=box.server,
+            public_url=PUBLIC_URL,
+            mail_from="Rose Ash <news@coop.example>",
+            # The web site at that address is a first-party client, as it would be by default there.
+            oauth_first_party_clients={"web": (f"{PUBLIC_URL}/auth/callback",)},
         )
         yield box
 

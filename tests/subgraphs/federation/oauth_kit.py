@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -22,7 +22,7 @@ import httpx
 import jwt
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.auth import Viewer
+from shared.auth import TokenVerifier, Viewer
 from shared.resources import Resources
 from shared.seeds import run_seeds
 from subgraphs.federation.app import create_app
@@ -103,8 +103,10 @@ class Served:
 
 
 @asynccontextmanager
-async def serve_oauth(resources: Resources) -> AsyncIterator[Served]:
-    """The federation app on 127.0.0.1, with PUBLIC_URL (so the issuer and the web client) at its address."""
+async def serve_oauth(
+    resources: Resources, build: Callable[[Resources], ASGIApp] = create_app
+) -> AsyncIterator[Served]:
+    """The federation app (or what `build` makes) on 127.0.0.1, with PUBLIC_URL, so the issuer, at its address."""
     late = _Late()
     async with serving(late) as url:
         settings = dataclasses.replace(
@@ -114,12 +116,16 @@ async def serve_oauth(resources: Resources) -> AsyncIterator[Served]:
             oauth_audience=f"{url}/graphql",
             oauth_first_party_clients={"web": (f"{url}/auth/callback",)},
         )
-        here = dataclasses.replace(resources, settings=settings)
+        # Tokens are checked against this address's issuer and audience.
+        here = dataclasses.replace(resources, settings=settings, tokens=TokenVerifier.from_settings(settings))
         await run_seeds(here.sessions, [SEED, PASSWORDS_SEED])
-        late.app = create_app(here)
+        late.app = build(here)
         async with httpx.AsyncClient() as client:
             metadata = (await client.get(f"{url}/.well-known/openid-configuration")).json()
-        yield Served(url, here, metadata)
+        try:
+            yield Served(url, here, metadata)
+        finally:
+            await here.tokens.close()
 
 
 class _Forms(HTMLParser):
@@ -191,13 +197,15 @@ def redirect_params(response: httpx.Response) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(response.headers["location"]).query).items()}
 
 
-async def authorize(served: Served, browser: Browser, client: AsyncOAuth2Client, **params: Any) -> dict[str, Any]:
-    """The whole code flow as ada: authorization URL, sign-in, token exchange. The token response."""
+async def authorize(
+    served: Served, browser: Browser, client: AsyncOAuth2Client, handle: str = "ada", **params: Any
+) -> dict[str, Any]:
+    """The whole code flow as `handle`: authorization URL, sign-in, token exchange. The token response."""
     verifier = params.pop("code_verifier", None) or secrets.token_urlsafe(48)
     url, _state = client.create_authorization_url(
         served.metadata["authorization_endpoint"], code_verifier=verifier, **params
     )
-    back = await browser.sign_in(url)
+    back = await browser.sign_in(url, handle)
     return await client.fetch_token(
         served.metadata["token_endpoint"], authorization_response=back.headers["location"], code_verifier=verifier
     )
