@@ -45,4 +45,5 @@ class ActivityPubWorker:
 
 
 async def process_activitypub(resources: Resources) -> int:
-    return await ActivityPubWorker(resources, RouterClient(resources.settings.activitypub_router_url)).run()
+    router = RouterClient(resources.settings.activitypub_router_url, resources.router_transport)
+    return await ActivityPubWorker(resources, router).run()

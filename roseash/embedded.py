@@ -30,6 +30,7 @@ def create_platform_app(resources: Resources) -> Starlette:
     # The router calls the subgraphs in this process, through their apps.
     router = router_state(resources, apps)
     graphql = graphql_route(router, resources.cache, resources.tokens)
+    resources.router_transport = httpx.ASGITransport(app=graphql)
     routes: list[BaseRoute] = [graphql, admin_route(router)]
     routes += [Mount(f"/subgraphs/{name}", app=app) for name, app in apps.items()]
     routes.append(Mount("/newsletters", routes=newsletter_routes(resources)))  # where mailed links point
@@ -38,7 +39,7 @@ def create_platform_app(resources: Resources) -> Starlette:
     # Feeds at the addresses they advertise; the blog app answers them with the path unchanged.
     routes.append(Route("/feeds/{feed}", apps["blog"], methods=["GET", "HEAD"]))
     # The sidecar reads members and posts through the router, in this process too.
-    activitypub = create_activitypub_app(resources, router_transport=httpx.ASGITransport(app=graphql))
+    activitypub = create_activitypub_app(resources, router_transport=resources.router_transport)
     routes += [Route(path, activitypub, methods=["GET", "HEAD"]) for path in WELL_KNOWN_PATHS]
     routes.append(Mount("/activitypub", app=activitypub))
     # The site signs in at the issuer and reads through the router, in this process; the issuer's
@@ -46,7 +47,7 @@ def create_platform_app(resources: Resources) -> Starlette:
     web = create_web_app(
         resources,
         issuer_transport=httpx.ASGITransport(app=apps["federation"]),
-        router_transport=httpx.ASGITransport(app=graphql),
+        router_transport=resources.router_transport,
     )
     backchannel_logout.of(apps["federation"]).use_transport(httpx.ASGITransport(app=web))
     routes.append(Mount("/", app=web))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import TokenVerifier
@@ -19,6 +20,9 @@ class Resources:
     sessions: async_sessionmaker[AsyncSession]
     cache: Cache
     tokens: TokenVerifier
+    # How this process reaches the router when it serves the router itself (the embedded
+    # default): a transport onto it, so the worker's reads through the router need no socket.
+    router_transport: httpx.AsyncBaseTransport | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
