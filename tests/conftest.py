@@ -8,7 +8,11 @@ database of its own, dropped afterwards.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -88,10 +92,64 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
             await admin.close()
 
 
+# Migrating once per run and copying the result for each test is several times
+# faster than migrating every test's database: backend name -> the migrated template.
+_TEMPLATES: dict[str, str] = {}
+
+
+async def _migrate_by_copy(backend: Backend) -> None:
+    """Turn the backend's empty database into a copy of one migrated to the head."""
+    target = make_url(backend.database_url).database or ""
+    if backend.name == "sqlite":
+        template = _TEMPLATES.get("sqlite")
+        if template is None:
+            template = str(Path(tempfile.mkdtemp(prefix="roseash-template-")) / "template.db")
+            await upgrade_async(f"sqlite+aiosqlite:///{template}")
+            _TEMPLATES["sqlite"] = template
+        # The backup API copies a consistent database whatever is still in the WAL.
+        with (
+            contextlib.closing(sqlite3.connect(template)) as source,
+            contextlib.closing(sqlite3.connect(target)) as copy,
+        ):
+            source.backup(copy)
+        return
+    template = _TEMPLATES.get("postgresql")
+    if template is None:
+        template = f"roseash_template_{uuid.uuid4().hex[:12]}"
+        admin = await _admin_connection()
+        try:
+            await admin.execute(f'CREATE DATABASE "{template}"')
+        finally:
+            await admin.close()
+        await upgrade_async(make_url(backend.database_url).set(database=template).render_as_string(hide_password=False))
+        _TEMPLATES["postgresql"] = template
+    admin = await _admin_connection()
+    try:
+        await admin.execute(f'DROP DATABASE "{target}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{target}" TEMPLATE "{template}"')
+    finally:
+        await admin.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    template = _TEMPLATES.pop("postgresql", None)
+    if template is None:
+        return
+
+    async def drop() -> None:
+        admin = await _admin_connection()
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    asyncio.run(drop())
+
+
 @pytest.fixture
 async def resources(backend: Backend) -> AsyncIterator[Resources]:
     """Open resources on a migrated database; the Redis keys live under a per-test prefix."""
-    await upgrade_async(backend.database_url)
+    await _migrate_by_copy(backend)
     opened = Resources.open(backend.settings())
     if backend.redis_url:
         await opened.cache.close()
