@@ -97,7 +97,7 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 _TEMPLATES: dict[str, str] = {}
 
 
-async def _migrate_by_copy(backend: Backend) -> None:
+async def migrate(backend: Backend) -> None:
     """Turn the backend's empty database into a copy of one migrated to the head."""
     target = make_url(backend.database_url).database or ""
     if backend.name == "sqlite":
@@ -149,7 +149,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 @pytest.fixture
 async def resources(backend: Backend) -> AsyncIterator[Resources]:
     """Open resources on a migrated database; the Redis keys live under a per-test prefix."""
-    await _migrate_by_copy(backend)
+    await migrate(backend)
     opened = Resources.open(backend.settings())
     if backend.redis_url:
         await opened.cache.close()

@@ -19,13 +19,12 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from migrations.runner import upgrade_async
 from roseash.embedded import create_platform_app
 from shared.cache import RedisCache
 from shared.config import load_settings
 from shared.resources import Resources
 from tests.activitypub.remote_instance import RemoteInstance
-from tests.conftest import Backend
+from tests.conftest import Backend, migrate
 
 PUBLIC_URL = "https://roseash.test"
 AP = f"{PUBLIC_URL}/activitypub"
@@ -72,7 +71,7 @@ class Platform:
 @contextlib.asynccontextmanager
 async def open_platform(backend: Backend, **environ: str) -> AsyncIterator[Platform]:
     """The platform on `backend`, with settings beyond the tests' own in `environ`."""
-    await upgrade_async(backend.database_url)
+    await migrate(backend)
     settings = load_settings(
         {**backend.environ(), "PUBLIC_URL": PUBLIC_URL, "OUTBOUND_ALLOW_PRIVATE": "true", **environ}
     )

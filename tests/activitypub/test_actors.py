@@ -12,13 +12,12 @@ from activitypub.app import create_app
 from activitypub.as2 import negotiate
 from activitypub.keys import load_public_key
 from activitypub.models import InstanceKey, MemberActor
-from migrations.runner import upgrade_async
 from shared.config import load_settings
 from shared.contracts import contracts
 from shared.contracts.users import Authors
 from shared.resources import Resources
 from tests.activitypub.conftest import AP, AS2, PUBLIC_URL, Platform
-from tests.conftest import Backend
+from tests.conftest import Backend, migrate
 
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
@@ -174,7 +173,7 @@ def test_negotiation_weighs_what_the_client_asks_for(accept: str, expected: str 
 
 async def test_the_standalone_sidecar_serves_at_its_root_and_says_when_the_router_is_away(backend: Backend) -> None:
     """Production: the sidecar on its own port, behind a proxy that strips /activitypub, the router elsewhere."""
-    await upgrade_async(backend.database_url)
+    await migrate(backend)
     environ = {**backend.environ(), "PUBLIC_URL": PUBLIC_URL, "ACTIVITYPUB_ROUTER_URL": "http://127.0.0.1:9/graphql"}
     resources = Resources.open(load_settings(environ))
     try:

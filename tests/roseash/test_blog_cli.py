@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from migrations.runner import upgrade_async
 from roseash.cli import ImportProgress
-from tests.conftest import Backend
+from tests.conftest import Backend, migrate
 from tests.helpers import serving
 from tests.roseash.test_cli import ROSEASH, assert_one_line, free_port, plain_env
 from tests.subgraphs.blog.ghost_standin import KEY, GhostSite
@@ -38,7 +37,7 @@ async def ghost() -> AsyncIterator[GhostSite]:
 async def test_import_shows_progress_and_a_summary_and_a_rerun_changes_nothing(
     backend: Backend, ghost: GhostSite
 ) -> None:
-    await upgrade_async(backend.database_url)
+    await migrate(backend)
     env = {**backend.environ(), "OUTBOUND_ALLOW_PRIVATE": "true"}
     code, stdout, stderr = await roseash("blog", "import-ghost", ghost.url, KEY, env=env)
     assert code == 0, stderr

@@ -15,14 +15,13 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from migrations.runner import upgrade_async
 from roseash.embedded import create_platform_app
 from shared.cache import RedisCache
 from shared.config import load_settings
 from shared.resources import Resources
 from shared.seeds import run_seeds
 from subgraphs.federation.seed import PASSWORDS_SEED, SEED
-from tests.conftest import Backend
+from tests.conftest import Backend, migrate
 from tests.helpers import serving
 from tests.subgraphs.federation.oauth_kit import Browser, Served
 from web import sessions
@@ -34,7 +33,7 @@ __all__ = ["Browser", "Served", "graphql", "serve_site", "sign_in", "signed_in_a
 @asynccontextmanager
 async def serve_site(backend: Backend) -> AsyncIterator[Served]:
     """The platform on 127.0.0.1 with PUBLIC_URL (so the issuer and the site's callback) at its address."""
-    await upgrade_async(backend.database_url)
+    await migrate(backend)
     platform: list[ASGIApp] = []
 
     async def late(scope: Scope, receive: Receive, send: Send) -> None:  # served before the address is known
